@@ -1,0 +1,14 @@
+// The kiln subcommands. Each file in cli/ adds one subcommand to the app and
+// sets `exit_code` when it runs; main() returns it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kiln::cli {
+
+void add_run_command(CLI::App& app, int& exit_code);
+void add_inspect_command(CLI::App& app, int& exit_code);
+void add_spectest_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
+
+}  // namespace kiln::cli

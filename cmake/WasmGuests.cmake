@@ -1,0 +1,36 @@
+# Builds WebAssembly guests during the build: C with clang --target=wasm32-wasi
+# (wasi-libc), .wat with wat2wasm, and spec scripts (.wast) with wast2json.
+find_program(KILN_WASI_CC clang REQUIRED)
+find_program(KILN_WAT2WASM wat2wasm REQUIRED)
+find_program(KILN_WAST2JSON wast2json REQUIRED)
+
+# kiln_add_guests(<target> OUTPUT_DIR <dir> SOURCES <file>...)
+function(kiln_add_guests target)
+  cmake_parse_arguments(ARG "" "OUTPUT_DIR" "SOURCES" ${ARGN})
+  file(MAKE_DIRECTORY ${ARG_OUTPUT_DIR})
+  set(outputs)
+  foreach(src IN LISTS ARG_SOURCES)
+    get_filename_component(stem ${src} NAME_WE)
+    get_filename_component(ext ${src} LAST_EXT)
+    if(ext STREQUAL ".c")
+      set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)
+      add_custom_command(OUTPUT ${out}
+        COMMAND ${KILN_WASI_CC} --target=wasm32-wasi -O2 -Wall -Wl,--strip-all -o ${out} ${src}
+        DEPENDS ${src} COMMENT "clang --target=wasm32-wasi ${stem}.c" VERBATIM)
+    elseif(ext STREQUAL ".wat")
+      set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)
+      add_custom_command(OUTPUT ${out}
+        COMMAND ${KILN_WAT2WASM} --enable-all -o ${out} ${src}
+        DEPENDS ${src} COMMENT "wat2wasm ${stem}.wat" VERBATIM)
+    elseif(ext STREQUAL ".wast")
+      set(out ${ARG_OUTPUT_DIR}/${stem}.json)
+      add_custom_command(OUTPUT ${out}
+        COMMAND ${KILN_WAST2JSON} -o ${out} ${src}
+        DEPENDS ${src} COMMENT "wast2json ${stem}.wast" VERBATIM)
+    else()
+      message(FATAL_ERROR "kiln_add_guests: don't know how to build ${src}")
+    endif()
+    list(APPEND outputs ${out})
+  endforeach()
+  add_custom_target(${target} ALL DEPENDS ${outputs})
+endfunction()

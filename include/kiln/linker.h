@@ -1,0 +1,35 @@
+// Linker: what imports resolve to, by "module.name". Host functions are
+// defined once and serve every instantiation; Externs of a Store (exports of
+// another instance, memories made by the host) serve instantiations in that
+// Store only.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "kiln/extern.h"
+#include "kiln/host_function.h"
+
+namespace kiln {
+
+class Instance;
+
+class Linker {
+ public:
+  using Definition = std::variant<HostFunc, Extern>;
+
+  void define(std::string module, std::string name, HostFunc func);
+  void define(std::string module, std::string name, Extern item);
+  // Every export of `instance` becomes importable as module.<export name>.
+  void define_instance(const std::string& module, const Instance& instance);
+
+  const Definition* find(std::string_view module, std::string_view name) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, Definition, std::less<>> definitions_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,66 @@
+// Store: one tenant's state. It owns the instances made in it, the items the
+// host creates, the per-call limits and the host state host functions keep
+// (the WASI context, for instance). Not thread-safe: one thread at a time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kiln/call_result.h"
+#include "kiln/engine.h"
+#include "kiln/extern.h"
+#include "kiln/limits.h"
+#include "kiln/result.h"
+#include "kiln/value.h"
+
+namespace kiln {
+
+class Instance;
+class Linker;
+class Module;
+
+namespace runtime { class BackendStore; struct CallMeter; }
+
+class Store {
+ public:
+  explicit Store(const Engine& engine);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Limits applied to every call (and to instantiation, which may run a start function).
+  Limits& limits();
+  const Limits& limits() const;
+
+  // Resolves the module's imports through the linker, instantiates it and
+  // runs its start function. Fails with a message naming the import that is
+  // missing or mistyped, or the trap the start function hit.
+  Result<Instance> instantiate(const Module& module, const Linker& linker);
+
+  // Calls a function Extern of this Store under the Store's limits.
+  CallResult call(Extern func, std::span<const Value> args);
+
+  // Items the host creates (the spec tests' `spectest` module uses these).
+  Extern new_memory(uint64_t min_pages, std::optional<uint64_t> max_pages);
+  Extern new_table(ValType element, uint32_t min, std::optional<uint32_t> max);
+  Extern new_global(Value value, bool is_mutable);
+
+  Value global_get(Extern global) const;
+  std::span<uint8_t> memory_data(Extern memory) const;
+
+  // State that host functions keep per Store, found by a key of their own
+  // (the address of a static variable).
+  void set_host_data(const void* key, std::shared_ptr<void> data);
+  void* host_data(const void* key) const;
+
+  runtime::BackendStore& backend_store();
+  runtime::CallMeter& call_meter();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,25 @@
+// Helpers shared by the tests: where the built guests are, reading files,
+// running the kiln binary as a user would.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::test {
+
+// Path of a guest built from tests/guests/<stem>.{c,wat}.
+std::string guest_path(const std::string& stem);
+std::vector<uint8_t> read_file(const std::string& path);
+
+struct ProcessResult {
+  int exit_code = -1;     // -1 if killed by a signal
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// Runs the kiln binary with `args`, feeding `stdin_data`; captures stdout/stderr.
+ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& stdin_data = "");
+
+}  // namespace kiln::test

@@ -1,0 +1,34 @@
+// Fuel instrumentation: rewrites a module so that it meters its own work.
+//
+// Every basic block subtracts its instruction count from a fuel counter, an
+// i64 global the module imports as kiln.__kiln_fuel, shared by every instance
+// in a Store. At each function entry and loop header the module checks the
+// counter and, when it is negative, calls kiln.__kiln_fuel_exhausted (a host
+// function: it refills the counter from the remaining budget, checks the
+// deadline, or traps). Every loop iteration passes a check, so no guest can
+// run unmetered. The rewritten module is what every backend runs: fuel used
+// is a property of the module and its input, not of the backend.
+// One unit of fuel is about one WebAssembly instruction (docs/fuel.md).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "kiln/result.h"
+
+namespace wabt { struct Module; }
+
+namespace kiln::wasm {
+
+inline constexpr std::string_view kFuelImportModule = "kiln";
+inline constexpr std::string_view kFuelGlobalName = "__kiln_fuel";
+inline constexpr std::string_view kFuelExhaustedName = "__kiln_fuel_exhausted";
+
+// Rewrites `module` in place and returns the instrumented binary. The two
+// imports are appended after the module's own imports (function import last
+// among function imports, global import last among global imports). Fails if
+// the module already imports either reserved name.
+Result<std::vector<uint8_t>> instrument_fuel(wabt::Module& module);
+
+}  // namespace kiln::wasm
