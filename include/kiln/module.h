@@ -29,8 +29,10 @@ class Module {
   const ModuleInfo& info() const;
   const runtime::BackendModule& backend_module() const;
 
- private:
   struct Impl;
+  const Impl& impl() const;
+
+ private:
   explicit Module(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };

@@ -11,6 +11,7 @@
 #include "kiln/call_result.h"
 #include "kiln/engine.h"
 #include "kiln/extern.h"
+#include "kiln/host_function.h"
 #include "kiln/limits.h"
 #include "kiln/result.h"
 #include "kiln/value.h"
@@ -21,7 +22,7 @@ class Instance;
 class Linker;
 class Module;
 
-namespace runtime { class BackendStore; struct CallMeter; }
+namespace runtime { class BackendStore; }
 
 class Store {
  public:
@@ -55,8 +56,13 @@ class Store {
   void set_host_data(const void* key, std::shared_ptr<void> data);
   void* host_data(const void* key) const;
 
+  // For kiln's runtime layer.
   runtime::BackendStore& backend_store();
-  runtime::CallMeter& call_meter();
+  // Called by the guest (kiln.__kiln_fuel_exhausted) when its fuel slot runs
+  // negative: refills it from the budget, or traps (out of fuel, deadline).
+  HostResult refill_fuel();
+  const Module& instance_module(uint32_t index) const;
+  uint32_t backend_instance(uint32_t index) const;
 
  private:
   struct Impl;

@@ -1,0 +1,44 @@
+#include "runtime/call_meter.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "runtime/epoch_ticker.h"
+
+namespace kiln::runtime {
+
+int64_t CallMeter::begin(const Limits& limits) {
+  budget = limits.fuel;
+  consumed_before_slice = 0;
+  deadline_epoch = limits.timeout.count() > 0 ? EpochTicker::instance().deadline_after(limits.timeout) : 0;
+  active = true;
+  slice = next_slice();
+  return slice;
+}
+
+int64_t CallMeter::next_slice() const {
+  uint64_t left = budget - std::min(budget, consumed_before_slice);
+  uint64_t cap = deadline_epoch ? uint64_t(kDeadlineSlice) : uint64_t(std::numeric_limits<int64_t>::max());
+  return static_cast<int64_t>(std::min(left, cap));
+}
+
+uint64_t CallMeter::used(int64_t slot) const {
+  // slot <= slice always: the guest only subtracts.
+  return consumed_before_slice + static_cast<uint64_t>(slice - slot);
+}
+
+int64_t CallMeter::refill(int64_t slot, std::optional<Trap>* trap) {
+  if (over_budget(slot)) {
+    *trap = Trap{TrapKind::OutOfFuel, "fuel budget of " + std::to_string(budget) + " units used up"};
+    return slot;
+  }
+  if (deadline_epoch && EpochTicker::instance().now() >= deadline_epoch) {
+    *trap = Trap{TrapKind::Deadline, "the call ran past its deadline"};
+    return slot;
+  }
+  consumed_before_slice = used(slot);
+  slice = next_slice();
+  return slice;
+}
+
+}  // namespace kiln::runtime

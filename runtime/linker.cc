@@ -1,0 +1,27 @@
+#include "kiln/linker.h"
+
+#include "kiln/instance.h"
+#include "kiln/module.h"
+
+namespace kiln {
+
+void Linker::define(std::string module, std::string name, HostFunc func) {
+  definitions_.insert_or_assign({std::move(module), std::move(name)}, Definition(std::move(func)));
+}
+
+void Linker::define(std::string module, std::string name, Extern item) {
+  definitions_.insert_or_assign({std::move(module), std::move(name)}, Definition(item));
+}
+
+void Linker::define_instance(const std::string& module, const Instance& instance) {
+  for (const ExportDesc& desc : instance.module().info().exports) {
+    if (auto item = instance.get_export(desc.name)) define(module, desc.name, *item);
+  }
+}
+
+const Linker::Definition* Linker::find(std::string_view module, std::string_view name) const {
+  auto it = definitions_.find(std::pair<std::string, std::string>(module, name));
+  return it == definitions_.end() ? nullptr : &it->second;
+}
+
+}  // namespace kiln
