@@ -1,15 +1,17 @@
 // WASI preview1 (wasi_snapshot_preview1) host functions. Every preview1
-// function is defined, so any program built with wasi-libc links; guests get
-// no filesystem and no network: those calls return the proper errno.
+// function is defined with its exact signature, so any program built with
+// wasi-libc links; guests get no filesystem and no network: those calls
+// return the proper errno.
 //
-// The WASI state of a call (args, environment, stdio) lives in a
-// WasiContext attached to the Store; the functions themselves are defined
-// once in a Linker and shared by every Store.
+// The WASI state of a guest (args, environment, standard streams) lives in a
+// WasiContext attached to its Store, which shares ownership of it; the
+// functions themselves are defined once in a Linker and serve every Store.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln {
@@ -20,12 +22,13 @@ class Store;
 namespace kiln::host {
 
 struct WasiConfig {
-  std::vector<std::string> args;  // argv, args[0] is the program name
+  std::vector<std::string> args;  // argv; args[0] is the program name
   std::vector<std::string> env;   // "KEY=VALUE" entries
 
   // Inherit: fds 0/1/2 are the process's own (the CLI streams them).
   // Buffered: stdin reads from `stdin_data`; stdout and stderr go to memory
-  // buffers capped at `max_output_bytes` each (excess is dropped and counted).
+  // buffers capped at `max_output_bytes` each. What is beyond the cap is
+  // dropped and counted; the guest still sees its writes complete.
   enum class Stdio { Inherit, Buffered };
   Stdio stdio = Stdio::Buffered;
   std::string stdin_data;
@@ -36,12 +39,17 @@ class WasiContext {
  public:
   explicit WasiContext(WasiConfig config);
   ~WasiContext();
+  WasiContext(const WasiContext&) = delete;
+  WasiContext& operator=(const WasiContext&) = delete;
 
   const WasiConfig& config() const;
-  const std::string& stdout_data() const;   // Buffered mode
-  const std::string& stderr_data() const;   // Buffered mode
-  uint64_t output_dropped_bytes() const;    // bytes beyond the cap
+  // What the guest wrote, in Buffered mode (empty in Inherit mode).
+  std::string_view stdout_data() const;
+  std::string_view stderr_data() const;
+  // Bytes written beyond the cap, stdout and stderr together.
+  uint64_t output_dropped_bytes() const;
 
+  // The state the WASI functions work on (host/wasi_state.h).
   struct State;
   State& state();
 
@@ -49,11 +57,11 @@ class WasiContext {
   std::unique_ptr<State> state_;
 };
 
-// Defines all wasi_snapshot_preview1 functions in `linker`.
+// Defines every wasi_snapshot_preview1 function in `linker`.
 void add_wasi(Linker& linker);
 
-// Attaches the WASI context a Store's guests see; functions called in a
-// Store without one fail with a host error trap.
+// Attaches the WASI context the Store's guests see. A WASI function called
+// in a Store without one traps with a host error.
 void attach_wasi(Store& store, std::shared_ptr<WasiContext> context);
 WasiContext* wasi_context(Store& store);
 

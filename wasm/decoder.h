@@ -19,6 +19,11 @@ namespace kiln::wasm {
 
 struct DecodeOptions {
   uint64_t max_module_bytes = uint64_t{16} << 20;
+  // Implementation limits on valid modules, so that a hostile one cannot
+  // exhaust the host later: locals (parameters included) per function, as
+  // in the JS API, and block nesting depth (WABT's writers recurse per level).
+  uint32_t max_function_locals = 50000;
+  uint32_t max_nesting_depth = 10000;
 };
 
 // The WebAssembly features kiln decodes and validates: the 2.0 core
@@ -36,8 +41,9 @@ struct DecodedModule {
   ~DecodedModule();
 };
 
-// Decodes and validates. On failure, one line: "<name>: <problem> at offset
-// 0x.. (function N)" naming the first error.
+// Decodes and validates. On failure, one line naming the first problem:
+// "<name>: function N at offset 0x..: <problem>" ("function N " when the
+// problem is inside a function body).
 Result<DecodedModule> decode(std::span<const uint8_t> bytes, std::string_view name,
                              const DecodeOptions& options = {});
 

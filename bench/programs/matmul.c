@@ -1,0 +1,39 @@
+// Dense matrix product of doubles, repeated: floating point and 2-D indexing.
+#include <stdio.h>
+#include <stdlib.h>
+
+static volatile int n_input = 200;
+static volatile int rounds_input = 10;
+
+static void multiply(const double* a, const double* b, double* c, int n) {
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) c[i * n + j] = 0.0;
+    for (int k = 0; k < n; ++k) {
+      double aik = a[i * n + k];
+      for (int j = 0; j < n; ++j) c[i * n + j] += aik * b[k * n + j];
+    }
+  }
+}
+
+int main(void) {
+  int n = n_input;
+  double* a = malloc(sizeof(double) * n * n);
+  double* b = malloc(sizeof(double) * n * n);
+  double* c = malloc(sizeof(double) * n * n);
+  if (a == NULL || b == NULL || c == NULL) return 1;
+  for (int i = 0; i < n * n; ++i) {
+    a[i] = (double)(i % 17) / 17.0;
+    b[i] = (double)(i % 13) / 13.0;
+  }
+  double checksum = 0.0;
+  for (int round = 0; round < rounds_input; ++round) {
+    multiply(a, b, c, n);
+    checksum += c[(round * 7919) % (n * n)];
+    a[round] += 1.0;  // each round multiplies a different matrix
+  }
+  printf("matmul(%d) checksum = %.6f\n", n, checksum);
+  free(a);
+  free(b);
+  free(c);
+  return 0;
+}

@@ -1,0 +1,279 @@
+// kiln bench: runs the benchmark programs (bench/programs/*.c, built twice:
+// X.native with gcc -O2 and X.wasm for wasm32-wasi) natively and on kiln, and
+// prints each program's times, their ratio and the geometric mean of the
+// ratios. A report only: nothing is asserted about the numbers.
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "host/wasi.h"
+#include "kiln/engine.h"
+#include "kiln/instance.h"
+#include "kiln/linker.h"
+#include "kiln/module.h"
+#include "kiln/store.h"
+
+namespace kiln::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  std::string backend = "interp";
+  int repeat = 3;
+  std::string dir;
+  std::vector<std::string> programs;  // empty: all of them
+};
+
+// One timed run: how long it took and what it printed.
+struct Sample {
+  double ms = 0;
+  std::string output;
+};
+
+struct Row {
+  std::string program;
+  double native_ms = 0;
+  double kiln_ms = 0;
+  double load_ms = 0;
+};
+
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "kiln: %s\n", message.c_str());
+  return code;
+}
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+fs::path default_dir() { return fs::read_symlink("/proc/self/exe").parent_path() / "bench"; }
+
+// The programs built in `dir`: every X with both X.wasm and X.native.
+std::vector<std::string> programs_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const fs::path& path = entry.path();
+    if (path.extension() == ".wasm" && fs::exists(fs::path(path).replace_extension(".native")))
+      names.push_back(path.stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<std::vector<std::string>> select_programs(const BenchOptions& options, const fs::path& dir) {
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) return make_error(dir.string() + ": no such benchmark directory");
+  std::vector<std::string> available = programs_in(dir);
+  if (options.programs.empty()) {
+    if (available.empty()) return make_error(dir.string() + ": no benchmark programs (X.wasm with X.native)");
+    return available;
+  }
+  for (const std::string& wanted : options.programs)
+    if (std::find(available.begin(), available.end(), wanted) == available.end())
+      return make_error(dir.string() + ": no benchmark program '" + wanted + "'");
+  return options.programs;
+}
+
+// ---- native ------------------------------------------------------------------
+
+std::string read_all(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(got));
+  return out;
+}
+
+// fork + exec of the native binary, its stdout captured; timed from fork to
+// exit, so process start-up is included (about a millisecond).
+Result<Sample> run_native_once(const fs::path& binary) {
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) return make_error("pipe failed");
+  Clock::time_point start = Clock::now();
+  pid_t pid = fork();
+  if (pid < 0) return make_error("fork failed");
+  if (pid == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    execl(binary.c_str(), binary.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  Sample sample;
+  sample.output = read_all(out_pipe[0]);
+  close(out_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  sample.ms = ms_since(start);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return make_error(binary.string() + " failed");
+  return sample;
+}
+
+// ---- kiln ----------------------------------------------------------------------
+
+std::string describe_failure(const CallResult& result) {
+  if (result.trapped()) return result.trap.describe();
+  if (result.exited()) return "exited with code " + std::to_string(result.exit_code);
+  return result.error;
+}
+
+// Instantiates in a fresh Store and times the _start call alone.
+Result<Sample> run_on_kiln_once(const Engine& engine, const Module& module, const Linker& linker) {
+  Store store(engine);
+  auto wasi = std::make_shared<host::WasiContext>(host::WasiConfig{.args = {module.name()}});
+  host::attach_wasi(store, wasi);
+  auto instance = store.instantiate(module, linker);
+  if (!instance) return instance.error();
+  Clock::time_point start = Clock::now();
+  CallResult result = instance->call("_start", {});
+  Sample sample{ms_since(start), std::string(wasi->stdout_data())};
+  bool clean = result.returned() || (result.exited() && result.exit_code == 0);
+  if (!clean) return make_error(module.name() + ": " + describe_failure(result));
+  return sample;
+}
+
+// ---- one program -------------------------------------------------------------------
+
+struct Best {
+  double ms = std::numeric_limits<double>::infinity();
+  std::string output;
+
+  void add(const Sample& sample) {
+    ms = std::min(ms, sample.ms);
+    output = sample.output;
+  }
+};
+
+Result<Row> bench_program(const Engine& engine, const Linker& linker, const fs::path& dir,
+                          const std::string& program, int repeat) {
+  Best native, on_kiln;
+  double best_load = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < repeat; ++i) {
+    auto sample = run_native_once(dir / (program + ".native"));
+    if (!sample) return sample.error();
+    native.add(*sample);
+
+    Clock::time_point start = Clock::now();
+    auto module = Module::from_file(engine, (dir / (program + ".wasm")).string());
+    best_load = std::min(best_load, ms_since(start));
+    if (!module) return module.error();
+    auto run = run_on_kiln_once(engine, *module, linker);
+    if (!run) return run.error();
+    on_kiln.add(*run);
+  }
+  if (native.output != on_kiln.output)
+    return make_error(program + ": outputs differ: native printed '" + native.output + "', kiln printed '" +
+                      on_kiln.output + "'");
+  return Row{program, native.ms, on_kiln.ms, best_load};
+}
+
+// ---- the report ----------------------------------------------------------------------
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) != 0) continue;
+    size_t colon = line.find(':');
+    if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+  }
+  return "unknown CPU";
+}
+
+// The CPUs this process may run on, as nproc counts them.
+int cpu_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  return CPU_COUNT(&set);
+}
+
+std::string today() {
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &local);
+  return text;
+}
+
+void print_header(const BenchOptions& options) {
+  std::printf("kiln bench: %s backend, best of %d\n", options.backend.c_str(), options.repeat);
+  std::printf("%-10s %12s %12s %10s %10s\n", "program", "native ms", "kiln ms", "ratio", "load ms");
+  std::fflush(stdout);
+}
+
+void print_row(const Row& row) {
+  std::printf("%-10s %12.2f %12.2f %9.1fx %10.2f\n", row.program.c_str(), row.native_ms, row.kiln_ms,
+              row.kiln_ms / row.native_ms, row.load_ms);
+  std::fflush(stdout);
+}
+
+void print_footer(const std::vector<Row>& rows) {
+  if (!rows.empty()) {
+    double log_sum = 0;
+    for (const Row& row : rows) log_sum += std::log(row.kiln_ms / row.native_ms);
+    std::printf("%-10s %12s %12s %9.1fx\n", "geomean", "", "", std::exp(log_sum / static_cast<double>(rows.size())));
+  }
+  std::printf("machine: %d CPUs, %s; %s\n", cpu_count(), cpu_model().c_str(), today().c_str());
+}
+
+int run_bench(const BenchOptions& options) {
+  auto backend = parse_backend_kind(options.backend);
+  if (!backend) return fail(kExitUsage, backend.error().message);
+  auto engine = Engine::create(EngineConfig{.backend = *backend});
+  if (!engine) return fail(kExitBackendUnavailable, engine.error().message);
+  fs::path dir = options.dir.empty() ? default_dir() : fs::path(options.dir);
+  auto programs = select_programs(options, dir);
+  if (!programs) return fail(kExitUnreadable, programs.error().message);
+
+  Linker linker;
+  host::add_wasi(linker);
+  print_header(options);
+  std::vector<Row> rows;
+  int exit_code = kExitOk;
+  for (const std::string& program : *programs) {
+    auto row = bench_program(*engine, linker, dir, program, options.repeat);
+    if (!row) {
+      exit_code = fail(kExitFailure, row.error().message);
+      continue;
+    }
+    print_row(*row);
+    rows.push_back(*row);
+  }
+  print_footer(rows);
+  return exit_code;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* bench = app.add_subcommand("bench", "Time the benchmark programs on kiln against native (gcc -O2)");
+  bench->add_option("--backend", options->backend, "Backend to run on: interp or aot")->capture_default_str();
+  bench->add_option("--repeat", options->repeat, "Runs of each program; the best time counts")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  bench->add_option("--dir", options->dir, "Directory with X.wasm and X.native (default: bench/ next to kiln)");
+  bench->add_option("--program", options->programs, "Run only this program (repeatable), e.g. fib");
+  bench->callback([options, &exit_code] { exit_code = run_bench(*options); });
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,33 @@
+// `kiln bench` runs a benchmark program natively and on kiln, checks both
+// printed the same checksum and reports the ratio. Only the shape of the
+// report is checked here, never a time.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+
+#include "cli/exit_codes.h"
+#include "tests/test_support.h"
+
+namespace kiln {
+namespace {
+
+TEST(BenchCommandTest, ReportsRatioAndGeomeanForOneProgram) {
+  auto run = test::run_kiln({"bench", "--repeat", "1", "--program", "fib"});
+  ASSERT_EQ(run.exit_code, cli::kExitOk) << run.err;
+  const std::string number = R"(\d+\.\d+)";
+  EXPECT_TRUE(std::regex_search(run.out, std::regex("\nfib +" + number + " +" + number + " +" + number + "x")))
+      << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex("\ngeomean +" + number + "x\n"))) << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex("\nmachine: \\d+ CPUs, .+; \\d{4}-\\d\\d-\\d\\d"))) << run.out;
+  EXPECT_EQ(run.out.find("sieve"), std::string::npos) << "--program fib runs fib alone";
+}
+
+TEST(BenchCommandTest, UnknownProgramIsAnError) {
+  auto run = test::run_kiln({"bench", "--repeat", "1", "--program", "no_such_program"});
+  EXPECT_EQ(run.exit_code, cli::kExitUnreadable);
+  EXPECT_NE(run.err.find("no_such_program"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,182 @@
+#include "wasm/module_inspector.h"
+
+#include <wabt/cast.h>
+#include <wabt/ir.h>
+
+#include <string>
+
+#include "wasm/feature_detector.h"
+
+namespace kiln {
+
+std::vector<std::string> FeatureSet::names() const {
+  std::vector<std::string> result;
+  auto add = [&result](bool present, const char* name) {
+    if (present) result.emplace_back(name);
+  };
+  add(simd, "simd");
+  add(threads, "threads");
+  add(tail_call, "tail-call");
+  add(memory64, "memory64");
+  add(multi_memory, "multi-memory");
+  add(bulk_memory, "bulk-memory");
+  add(reference_types, "reference-types");
+  add(multi_value, "multi-value");
+  add(sign_extension, "sign-extension");
+  add(saturating_float_to_int, "saturating-float-to-int");
+  return result;
+}
+
+const ExportDesc* ModuleInfo::find_export(std::string_view name) const {
+  for (const ExportDesc& desc : exports) {
+    if (desc.name == name) return &desc;
+  }
+  return nullptr;
+}
+
+}  // namespace kiln
+
+namespace kiln::wasm {
+namespace {
+
+// Validated modules only hold the value types kiln accepts (no GC types).
+ValType to_val_type(wabt::Type type) {
+  switch (type) {
+    case wabt::Type::I64: return ValType::I64;
+    case wabt::Type::F32: return ValType::F32;
+    case wabt::Type::F64: return ValType::F64;
+    case wabt::Type::V128: return ValType::V128;
+    case wabt::Type::FuncRef: return ValType::FuncRef;
+    case wabt::Type::ExternRef: return ValType::ExternRef;
+    default: return ValType::I32;
+  }
+}
+
+FuncType to_func_type(const wabt::FuncSignature& sig) {
+  FuncType type;
+  for (wabt::Type param : sig.param_types) type.params.push_back(to_val_type(param));
+  for (wabt::Type result : sig.result_types) type.results.push_back(to_val_type(result));
+  return type;
+}
+
+Limits64 to_limits(const wabt::Limits& limits) {
+  Limits64 result{limits.initial, std::nullopt};
+  if (limits.has_max) result.max = limits.max;
+  return result;
+}
+
+// "1..2" or "1.." when there is no maximum.
+std::string limits_text(const Limits64& limits) {
+  std::string text = std::to_string(limits.min) + "..";
+  if (limits.max) text += std::to_string(*limits.max);
+  return text;
+}
+
+MemoryDesc describe(const wabt::Memory& memory, bool imported) {
+  return {to_limits(memory.page_limits), memory.page_limits.is_shared, memory.page_limits.is_64, imported};
+}
+
+TableDesc describe(const wabt::Table& table, bool imported) {
+  return {to_val_type(table.elem_type), to_limits(table.elem_limits), imported};
+}
+
+GlobalDesc describe(const wabt::Global& global, bool imported) {
+  return {to_val_type(global.type), global.mutable_, imported};
+}
+
+// e.g. "memory 1..2", "memory64 1.. shared"
+std::string type_text(const MemoryDesc& memory) {
+  std::string text = memory.is64 ? "memory64 " : "memory ";
+  text += limits_text(memory.pages);
+  if (memory.shared) text += " shared";
+  return text;
+}
+
+// e.g. "table funcref 10..20"
+std::string type_text(const TableDesc& table) {
+  return std::string("table ") + to_string(table.element) + " " + limits_text(table.size);
+}
+
+// e.g. "global i32", "global mut i64"
+std::string type_text(const GlobalDesc& global) {
+  return std::string(global.is_mutable ? "global mut " : "global ") + to_string(global.type);
+}
+
+ImportDesc describe_import(const wabt::Import& import) {
+  ImportDesc desc;
+  desc.module = import.module_name;
+  desc.name = import.field_name;
+  if (auto* func = wabt::dyn_cast<wabt::FuncImport>(&import)) {
+    desc.kind = ExternKind::Func;
+    desc.func_type = to_func_type(func->func.decl.sig);
+    desc.type = to_string(desc.func_type);
+  } else if (auto* table = wabt::dyn_cast<wabt::TableImport>(&import)) {
+    desc.kind = ExternKind::Table;
+    desc.type = type_text(describe(table->table, true));
+  } else if (auto* memory = wabt::dyn_cast<wabt::MemoryImport>(&import)) {
+    desc.kind = ExternKind::Memory;
+    desc.type = type_text(describe(memory->memory, true));
+  } else if (auto* global = wabt::dyn_cast<wabt::GlobalImport>(&import)) {
+    desc.kind = ExternKind::Global;
+    desc.type = type_text(describe(global->global, true));
+  }
+  return desc;
+}
+
+void describe_export(const wabt::Module& module, const wabt::Export& export_, ModuleInfo& info) {
+  ExportDesc desc;
+  desc.name = export_.name;
+  desc.index = export_.var.index();
+  switch (export_.kind) {
+    case wabt::ExternalKind::Func:
+      desc.kind = ExternKind::Func;
+      desc.func_type = to_func_type(module.funcs[desc.index]->decl.sig);
+      desc.type = to_string(desc.func_type);
+      break;
+    case wabt::ExternalKind::Table:
+      desc.kind = ExternKind::Table;
+      desc.type = type_text(info.tables[desc.index]);
+      break;
+    case wabt::ExternalKind::Memory:
+      desc.kind = ExternKind::Memory;
+      desc.type = type_text(info.memories[desc.index]);
+      break;
+    case wabt::ExternalKind::Global:
+      desc.kind = ExternKind::Global;
+      desc.type = type_text(info.globals[desc.index]);
+      break;
+    case wabt::ExternalKind::Tag:
+      return;  // exceptions are not an accepted feature
+  }
+  info.exports.push_back(std::move(desc));
+}
+
+// The index spaces list imports first, so the IR's vectors are already in
+// index order; the import counts say which entries are imported.
+void describe_index_spaces(const wabt::Module& module, ModuleInfo& info) {
+  for (size_t i = 0; i < module.memories.size(); ++i) {
+    info.memories.push_back(describe(*module.memories[i], i < module.num_memory_imports));
+  }
+  for (size_t i = 0; i < module.tables.size(); ++i) {
+    info.tables.push_back(describe(*module.tables[i], i < module.num_table_imports));
+  }
+  for (size_t i = 0; i < module.globals.size(); ++i) {
+    info.globals.push_back(describe(*module.globals[i], i < module.num_global_imports));
+  }
+}
+
+}  // namespace
+
+ModuleInfo inspect(const wabt::Module& module, uint64_t size_bytes) {
+  ModuleInfo info;
+  for (const wabt::Import* import : module.imports) info.imports.push_back(describe_import(*import));
+  describe_index_spaces(module, info);
+  for (const wabt::Export* export_ : module.exports) describe_export(module, *export_, info);
+  info.features = detect_features(module);
+  info.defined_functions = static_cast<uint32_t>(module.funcs.size() - module.num_func_imports);
+  info.size_bytes = size_bytes;
+  info.has_start = !module.starts.empty();
+  return info;
+}
+
+}  // namespace kiln::wasm
