@@ -83,6 +83,13 @@ void print_section(const std::string& title, const std::vector<Row>& rows) {
   }
 }
 
+// The printable types of memories, tables and globals start with their kind
+// ("memory 1..2"), which the kind column already shows.
+std::string type_detail(ExternKind kind, const std::string& type) {
+  std::string prefix = std::string(to_string(kind)) + " ";
+  return type.starts_with(prefix) ? type.substr(prefix.size()) : type;
+}
+
 std::string flags_text(std::initializer_list<std::pair<bool, const char*>> flags) {
   std::string text;
   for (const auto& [set, name] : flags) {
@@ -98,11 +105,15 @@ void print_text(const std::string& path, const ModuleInfo& info) {
               static_cast<unsigned long long>(info.size_bytes), info.defined_functions,
               info.has_start ? ", a start function" : "");
   std::vector<Row> rows;
-  for (const ImportDesc& import : info.imports) rows.push_back({printable(import.module + "." + import.name), to_string(import.kind), import.type});
+  for (const ImportDesc& import : info.imports) {
+    rows.push_back({printable(import.module + "." + import.name), to_string(import.kind),
+                    type_detail(import.kind, import.type)});
+  }
   print_section("imports", rows);
   rows.clear();
   for (const ExportDesc& export_ : info.exports) {
-    rows.push_back({printable(export_.name), to_string(export_.kind), std::to_string(export_.index), export_.type});
+    rows.push_back({printable(export_.name), to_string(export_.kind), std::to_string(export_.index),
+                    type_detail(export_.kind, export_.type)});
   }
   print_section("exports", rows);
   rows.clear();

@@ -17,12 +17,10 @@ enum ClockId : uint32_t {
   kClockThreadCputime = 3,
 };
 
-enum FileType : uint8_t {
-  kFileTypeUnknown = 0,
-  kFileTypeCharacterDevice = 2,
-};
+enum FileType : uint8_t { kFileTypeCharacterDevice = 2 };
 
-enum Whence : uint8_t { kWhenceSet = 0, kWhenceCur = 1, kWhenceEnd = 2 };
+// whence: set = 0, cur = 1, end = 2 (the largest)
+inline constexpr uint32_t kWhenceEnd = 2;
 
 // fdflags
 inline constexpr uint16_t kFdFlagAppend = 1 << 0;

@@ -126,6 +126,21 @@ uint32_t write_events(std::span<const uint8_t> subs, std::span<uint8_t> events, 
   return written;
 }
 
+// Waits as `plan` says and returns stdin's readiness, or nullopt if the
+// call's deadline came before any subscription fired.
+std::optional<Readiness> wait_for(const Plan& plan, WasiCall& call) {
+  Stdio& stdio = *call.state().stdio;
+  if (plan.ready_now) return plan.reads_stdin ? stdio.wait_readable(steady_clock::now()) : Readiness{};
+  WaitLimit deadline = call.deadline();
+  WaitLimit limit = earlier(plan.earliest, deadline);
+  Readiness input;
+  if (plan.reads_stdin) input = stdio.wait_readable(limit);
+  else std::this_thread::sleep_until(*limit);  // all clocks, so `earliest` is set
+  bool cut_short = deadline && (!plan.earliest || *deadline < *plan.earliest);
+  if (cut_short && !input.ready) return std::nullopt;
+  return input;
+}
+
 Answer poll_oneoff(WasiCall& call, uint32_t in, uint32_t out, uint32_t count, uint32_t nevents_ptr) {
   if (count == 0) return Errno::Inval;  // nothing could ever wake the guest
   GuestMemory& memory = call.memory();
@@ -133,22 +148,10 @@ Answer poll_oneoff(WasiCall& call, uint32_t in, uint32_t out, uint32_t count, ui
   auto events = memory.bytes(out, uint64_t{count} * kEventSize);
   if (!subs || !events || !memory.bytes(nevents_ptr, 4)) return Errno::Fault;
 
-  WasiContext::State& state = call.state();
   ClockSnapshot clocks;
-  Plan p = plan(*subs, count, state, clocks);
-  Readiness input;
-  if (p.ready_now) {
-    if (p.reads_stdin) input = state.stdio->wait_readable(steady_clock::now());
-  } else {
-    WaitLimit deadline = call.deadline();
-    // Every subscription is a clock or stdin here, so there is something to wait for.
-    WaitLimit limit = earlier(p.earliest, deadline);
-    if (p.reads_stdin) input = state.stdio->wait_readable(limit);
-    else std::this_thread::sleep_until(*limit);
-    bool cut_short = deadline && (!p.earliest || *deadline < *p.earliest);
-    if (cut_short && !input.ready) return deadline_trap("poll_oneoff");
-  }
-  memory.store(nevents_ptr, write_events(*subs, *events, count, state, clocks, input));
+  std::optional<Readiness> input = wait_for(plan(*subs, count, call.state(), clocks), call);
+  if (!input) return deadline_trap("poll_oneoff");
+  memory.store(nevents_ptr, write_events(*subs, *events, count, call.state(), clocks, *input));
   return Errno::Success;
 }
 

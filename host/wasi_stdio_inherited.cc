@@ -85,24 +85,24 @@ uint64_t bytes_available(int fd) {
   return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? static_cast<uint64_t>(n) : 0;
 }
 
-// Waits until stdin is readable or `limit` passes; false if it passed. An
-// error (or POLLNVAL: fd 0 is closed) counts as readable: the read reports it.
-bool wait_for_input(WaitLimit limit, short& revents) {
+// Waits until stdin is readable and returns its poll events, or nullopt if
+// `limit` passed first. An error (or POLLNVAL: fd 0 is closed) counts as
+// readable: the read reports it.
+std::optional<short> wait_for_input(WaitLimit limit) {
   pollfd p{STDIN_FILENO, POLLIN, 0};
   for (;;) {
     timespec storage;
     int n = ppoll(&p, 1, timeout_until(limit, storage), nullptr);
     if (n < 0 && errno == EINTR) continue;
-    revents = p.revents;
-    return n != 0;
+    if (n == 0) return std::nullopt;
+    return p.revents;
   }
 }
 
 class InheritedStdio final : public Stdio {
  public:
   IoResult read(const IovecList& iovs, WaitLimit limit) override {
-    short revents = 0;
-    if (!wait_for_input(limit, revents)) return {.timed_out = true};
+    if (!wait_for_input(limit)) return {.timed_out = true};
     uint32_t next = 0;
     Batch batch = next_batch(iovs, next);  // a short read is a valid read
     for (;;) {
@@ -125,9 +125,9 @@ class InheritedStdio final : public Stdio {
   }
 
   Readiness wait_readable(WaitLimit limit) override {
-    short revents = 0;
-    if (!wait_for_input(limit, revents)) return {};
-    bool hangup = (revents & POLLHUP) && !(revents & POLLIN);
+    std::optional<short> revents = wait_for_input(limit);
+    if (!revents) return {};
+    bool hangup = (*revents & POLLHUP) && !(*revents & POLLIN);
     return {.ready = true, .nbytes = bytes_available(STDIN_FILENO), .hangup = hangup};
   }
 };

@@ -78,7 +78,7 @@ std::string describe_import(const ImportDesc& import) {
 
 }  // namespace
 
-Result<Instance> Store::instantiate(const Module& module, const Linker& linker) {
+Result<Instance> Store::instantiate(const Module& module, const Linker& linker, std::optional<Trap>* start_trap) {
   const Module::Impl& m = module.impl();
   std::vector<Extern> imports;
   imports.reserve(m.link_order.size());
@@ -117,6 +117,7 @@ Result<Instance> Store::instantiate(const Module& module, const Linker& linker) 
   std::optional<Trap> trap;
   auto index = impl_->backend->instantiate(module.backend_module(), imports, options, &trap);
   impl_->end_metering();
+  if (start_trap) *start_trap = trap;
   if (!index) return make_error(module.name() + ": " + index.error().message);
   impl_->instances.push_back(InstanceRecord{module, *index});
   return Instance(this, static_cast<uint32_t>(impl_->instances.size() - 1));

@@ -63,11 +63,6 @@ std::string_view as_text(const std::vector<uint8_t>& bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-// Store::instantiate reports why it failed only as text; kiln's backends
-// word a trap in a start function or segment initializer "... trapped: ...",
-// while link errors name the import.
-bool is_trap_message(const std::string& message) { return message.find("trapped") != std::string::npos; }
-
 CallResult failed_call(std::string error) {
   CallResult result;
   result.status = CallResult::Status::Failed;
@@ -328,13 +323,14 @@ LoadedModule ScriptRunner::load_file(const std::string& filename, bool text) {
 
 Instantiation ScriptRunner::instantiate(const Module& module) {
   Instantiation made;
-  auto instance = store_.instantiate(module, linker_);
+  std::optional<Trap> trap;
+  auto instance = store_.instantiate(module, linker_, &trap);
   if (instance) {
     made.instance = *instance;
     return made;
   }
   made.error = instance.error().message;
-  made.trapped = is_trap_message(made.error);
+  made.trapped = trap.has_value();
   return made;
 }
 

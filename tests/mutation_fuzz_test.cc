@@ -31,7 +31,7 @@ using Bytes = std::vector<uint8_t>;
 
 // Mutants per guest: enough to get past validation many times, few enough
 // that the whole fuzz takes well under a minute on two cores.
-constexpr int kMutantsPerGuest = 150;
+constexpr int kMutantsPerGuest = 200;
 
 // ---- LEB128, for tweaking the sizes and counts a module is built from ------
 
@@ -64,20 +64,25 @@ Bytes encode_leb(uint64_t value, size_t min_length) {
   return out;
 }
 
-// Where the LEBs worth tweaking are: each section's size, and the first LEB
-// of its payload (the item count of most sections).
-std::vector<size_t> section_lebs(const Bytes& bytes) {
-  std::vector<size_t> positions;
+struct Section {
+  size_t size_pos;      // where its size LEB starts
+  size_t payload;       // where its payload starts
+  size_t payload_size;  // clipped to the end of the module
+};
+
+// The module's sections, as far as their headers can be followed.
+std::vector<Section> sections(const Bytes& bytes) {
+  std::vector<Section> found;
   size_t pos = 8;  // after magic and version
   while (pos + 1 < bytes.size()) {
     Leb size = read_leb(bytes, pos + 1);
     if (size.length == 0) break;
     size_t payload = pos + 1 + size.length;
-    positions.push_back(pos + 1);
-    if (size.value > 0) positions.push_back(payload);
+    if (payload >= bytes.size()) break;
+    found.push_back({pos + 1, payload, std::min<size_t>(size.value, bytes.size() - payload)});
     pos = payload + size.value;
   }
-  return positions;
+  return found;
 }
 
 // ---- mutations -------------------------------------------------------------
@@ -86,30 +91,30 @@ class Mutator {
  public:
   explicit Mutator(uint64_t seed) : rng_(seed) {}
 
-  // One to three random edits of `original`.
+  // Mostly one edit of `original`, sometimes two or three.
   Bytes mutate(const Bytes& original) {
     Bytes bytes = original;
-    int edits = 1 + static_cast<int>(below(3));
-    for (int i = 0; i < edits && !bytes.empty(); ++i) edit(bytes);
+    size_t edits = below(2) == 0 ? 1 : 2 + below(2);
+    for (size_t i = 0; i < edits && !bytes.empty(); ++i) edit(bytes);
     return bytes;
   }
 
  private:
   void edit(Bytes& bytes) {
-    switch (below(6)) {
+    switch (below(8)) {
       case 0: bytes[below(bytes.size())] ^= static_cast<uint8_t>(1u << below(8)); break;
       case 1: bytes[below(bytes.size())] = random_byte(); break;
       case 2: bytes.resize(below(bytes.size())); break;
       case 3: insert(bytes); break;
       case 4: erase(bytes); break;
-      default: tweak_leb(bytes); break;
+      case 5: tweak_leb(bytes); break;
+      default: replace_in_payload(bytes); break;
     }
   }
 
   void insert(Bytes& bytes) {
     size_t at = below(bytes.size() + 1);
-    size_t count = 1 + below(4);
-    Bytes inserted(count);
+    Bytes inserted(1 + below(4));
     for (uint8_t& b : inserted) b = random_byte();
     bytes.insert(bytes.begin() + static_cast<ptrdiff_t>(at), inserted.begin(), inserted.end());
   }
@@ -120,18 +125,32 @@ class Mutator {
     bytes.erase(bytes.begin() + static_cast<ptrdiff_t>(at), bytes.begin() + static_cast<ptrdiff_t>(at + count));
   }
 
-  // Moves a section size or item count off by one, to zero or to a huge
-  // value, sometimes in an over-long encoding.
+  // Moves a section's size, or the first LEB of its payload (the item count
+  // of most sections), off by one, to zero or to a huge value, sometimes in
+  // an over-long encoding.
   void tweak_leb(Bytes& bytes) {
-    std::vector<size_t> positions = section_lebs(bytes);
-    if (positions.empty()) return;
-    size_t pos = positions[below(positions.size())];
+    std::vector<Section> found = sections(bytes);
+    if (found.empty()) return;
+    const Section& section = found[below(found.size())];
+    size_t pos = below(2) == 0 ? section.size_pos : section.payload;
     Leb old = read_leb(bytes, pos);
     const uint64_t candidates[] = {old.value + 1, old.value - 1, 0, old.value * 2 + 1, 0xffffffff};
     uint64_t value = candidates[below(std::size(candidates))] & 0xffffffff;
     Bytes encoded = encode_leb(value, below(3) == 0 ? 5 + below(2) : 1);
     bytes.erase(bytes.begin() + static_cast<ptrdiff_t>(pos), bytes.begin() + static_cast<ptrdiff_t>(pos + old.length));
     bytes.insert(bytes.begin() + static_cast<ptrdiff_t>(pos), encoded.begin(), encoded.end());
+  }
+
+  // Changes one byte inside a section but keeps its LEB continuation bit, so
+  // the framing often survives and the mutant gets past the decoder: other
+  // constants, indices, opcodes, data.
+  void replace_in_payload(Bytes& bytes) {
+    std::vector<Section> found = sections(bytes);
+    if (found.empty()) return;
+    const Section& section = found[below(found.size())];
+    if (section.payload_size == 0) return;
+    uint8_t& b = bytes[section.payload + below(section.payload_size)];
+    b = static_cast<uint8_t>((b & 0x80) | (random_byte() & 0x7f));
   }
 
   size_t below(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
@@ -142,13 +161,14 @@ class Mutator {
 
 // ---- running a mutant --------------------------------------------------------
 
-// _start for WASI commands, else every exported function without parameters.
+// _start for WASI commands, else every exported function without
+// parameters (a mutant's _start may have gained some: then it is skipped).
 std::vector<std::string> entry_points(const ModuleInfo& info) {
   std::vector<std::string> names;
   for (const ExportDesc& e : info.exports) {
-    if (e.kind != ExternKind::Func) continue;
+    if (e.kind != ExternKind::Func || !e.func_type.params.empty()) continue;
     if (e.name == "_start") return {e.name};
-    if (e.func_type.params.empty()) names.push_back(e.name);
+    names.push_back(e.name);
   }
   return names;
 }

@@ -25,6 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kWasiEfault = 21;
+constexpr int kWasiEinval = 28;
 constexpr int kWasiEnosys = 52;
 
 struct GuestRun {
@@ -300,6 +301,9 @@ TEST_F(WasiTest, PointersOutsideMemoryGetEfaultNotACrash) {
     ASSERT_TRUE(result.returned()) << name << ": " << describe(result);
     EXPECT_EQ(result.values.at(0).i32, uint32_t{kWasiEfault}) << name;
   }
+  CallResult too_many = instance->call("too_many_iovecs", {});
+  ASSERT_TRUE(too_many.returned()) << describe(too_many);
+  EXPECT_EQ(too_many.values.at(0).i32, uint32_t{kWasiEinval});
   EXPECT_EQ(wasi->stdout_data(), "");  // no partial write
 
   CallResult valid = instance->call("valid", {});

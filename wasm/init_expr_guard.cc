@@ -4,6 +4,9 @@
 #include <wabt/binary-reader.h>
 #include <wabt/opcode.h>
 
+#include <string>
+#include <utility>
+
 namespace kiln::wasm {
 namespace {
 
@@ -41,10 +44,12 @@ class InitExprGuard : public wabt::BinaryReaderNop {
   wabt::Result EndDataSegmentInitExpr(wabt::Index) override { return leave(); }
 
   wabt::Result OnOpcode(wabt::Opcode opcode) override {
-    if (!in_init_expr_ || allowed_in_constant_expression(opcode)) return wabt::Result::Ok;
-    problem_ = InitExprProblem{state->offset,
-                               std::string("constant expression required, found ") + opcode.GetName()};
-    return wabt::Result::Error;
+    if (!in_init_expr_) return wabt::Result::Ok;
+    if (!allowed_in_constant_expression(opcode)) {
+      return fail(std::string("constant expression required, found ") + opcode.GetName());
+    }
+    saw_end_ = opcode == wabt::Opcode::End;
+    return wabt::Result::Ok;
   }
 
   const std::optional<InitExprProblem>& problem() const { return problem_; }
@@ -52,14 +57,23 @@ class InitExprGuard : public wabt::BinaryReaderNop {
  private:
   wabt::Result enter() {
     in_init_expr_ = true;
+    saw_end_ = false;
     return wabt::Result::Ok;
   }
+  // WABT ends an initializer at the end of its section even without an
+  // `end` opcode; the spec says such a module is malformed.
   wabt::Result leave() {
     in_init_expr_ = false;
-    return wabt::Result::Ok;
+    if (saw_end_) return wabt::Result::Ok;
+    return fail("unexpected end of initializer expression, expected end opcode");
+  }
+  wabt::Result fail(std::string message) {
+    problem_ = InitExprProblem{state->offset, std::move(message)};
+    return wabt::Result::Error;
   }
 
   bool in_init_expr_ = false;
+  bool saw_end_ = false;
   std::optional<InitExprProblem> problem_;
 };
 

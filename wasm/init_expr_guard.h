@@ -1,8 +1,8 @@
-// A first pass over a binary that refuses non-constant instructions in
-// initializer expressions (global initializers, element and data segment
-// offsets) before WABT builds its IR: WABT 1.0.32's IR reader asserts when
-// such an expression holds block instructions, so a hostile module could
-// abort the host. Compile side only.
+// A first pass over a binary that checks its initializer expressions
+// (global initializers, element and data segment offsets) before WABT builds
+// its IR. WABT 1.0.32's IR reader asserts (aborting the host) on some
+// initializers holding block instructions, and accepts initializers that
+// lack their `end` opcode. Compile side only.
 #pragma once
 
 #include <cstdint>

@@ -60,6 +60,7 @@ class InterpStore final : public runtime::BackendStore {
 
  private:
   Result<wi::Module::Ptr> module_for(const InterpModule& module, uint64_t max_pages);
+  std::optional<std::string> check_imports(wi::Module& module, const wi::RefVec& imports);
   CallResult finish_trapped_call(const wi::Trap::Ptr& trap);
   Trap trap_from(const wi::Trap::Ptr& trap);
 
@@ -113,19 +114,37 @@ Result<uint32_t> InterpStore::instantiate(const runtime::BackendModule& module, 
   if (!object) return object.error();
   wi::RefVec refs;
   for (const Extern& item : imports) refs.push_back(ref_of(item));
+  if (auto error = check_imports(**object, refs)) return make_error(*error);
   wi::Trap::Ptr trap;
   host_outcome_.reset();
   auto instance = wi::Instance::Instantiate(store_, object->ref(), refs, &trap);
-  if (!instance) {
-    if (!trap) return make_error("instantiation failed");
-    Trap kiln_trap = trap_from(trap);
-    // Link errors are reported as traps by WABT; they come before any code runs.
-    bool linking = trap->message().find("import") != std::string::npos && !host_outcome_;
-    if (!linking) *out_trap = kiln_trap;
-    return make_error((linking ? "" : "start trapped: ") + kiln_trap.message);
+  if (!instance || trap) {
+    // Imports matched above, so what failed is initialization: a segment
+    // out of bounds or the start function.
+    Trap kiln_trap = trap ? finish_trapped_call(trap).trap : Trap{TrapKind::HostError, "instantiation failed"};
+    *out_trap = kiln_trap;
+    return make_error("instantiation trapped: " + kiln_trap.describe());
   }
   instances_.push_back(instance);
   return static_cast<uint32_t>(instances_.size() - 1);
+}
+
+// Link errors (a missing import, a mismatched type or limits) are checked
+// before instantiating, with WABT's own matching rules, so they are never
+// mistaken for traps in initialization.
+std::optional<std::string> InterpStore::check_imports(wi::Module& module, const wi::RefVec& imports) {
+  const auto& types = module.import_types();
+  if (types.size() != imports.size()) return "expected " + std::to_string(types.size()) + " imports";
+  for (size_t i = 0; i < types.size(); ++i) {
+    wi::Extern::Ptr item;
+    if (!wabt::Succeeded(store_.Get(imports[i], &item))) return "import " + types[i].module + "." + types[i].name + " is not an extern";
+    wi::Trap::Ptr trap;
+    if (!wabt::Succeeded(item->Match(store_, types[i], &trap))) {
+      return "incompatible import type for " + types[i].module + "." + types[i].name + ": " +
+             (trap ? trap->message() : std::string("mismatch"));
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<Extern> InterpStore::instance_export(uint32_t index, std::string_view name) const {
@@ -257,7 +276,9 @@ CallResult InterpStore::call(Extern func, std::span<const Value> args) {
   wi::Trap::Ptr trap;
   host_outcome_.reset();
   wi::Thread thread(store_);
-  if (!wabt::Succeeded(object->Call(thread, params, results, &trap))) return finish_trapped_call(trap);
+  // WABT 1.0.32 can report success yet set the trap (a frame push that
+  // overflows the call stack inside call_indirect): the trap wins.
+  if (!wabt::Succeeded(object->Call(thread, params, results, &trap)) || trap) return finish_trapped_call(trap);
   for (size_t i = 0; i < results.size(); ++i) result.values.push_back(refs_.to_kiln(type.results[i], results[i]));
   return result;
 }

@@ -14,6 +14,7 @@
 #include "kiln/host_function.h"
 #include "kiln/limits.h"
 #include "kiln/result.h"
+#include "kiln/trap.h"
 #include "kiln/value.h"
 
 namespace kiln {
@@ -37,8 +38,9 @@ class Store {
 
   // Resolves the module's imports through the linker, instantiates it and
   // runs its start function. Fails with a message naming the import that is
-  // missing or mistyped, or the trap the start function hit.
-  Result<Instance> instantiate(const Module& module, const Linker& linker);
+  // missing or mistyped, or the trap that initialization hit (a start
+  // function, an out-of-bounds segment); then `trap`, if given, is set.
+  Result<Instance> instantiate(const Module& module, const Linker& linker, std::optional<Trap>* trap = nullptr);
 
   // Calls a function Extern of this Store under the Store's limits.
   CallResult call(Extern func, std::span<const Value> args);

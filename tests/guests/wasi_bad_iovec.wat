@@ -1,7 +1,7 @@
 ;; Passes WASI functions pointers and lengths that leave linear memory (one
 ;; page: 65536 bytes). Each export returns the errno it got, which must be
-;; EFAULT (21) with nothing read or written; `valid` writes "hello" to
-;; stdout and returns 0, to show the host is still fine.
+;; EFAULT (21) with nothing read or written (too_many_iovecs: EINVAL);
+;; `valid` writes "hello" to stdout and returns 0: the host is still fine.
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
@@ -53,6 +53,11 @@
     (call $poll_oneoff (i32.const 65500) (i32.const 0) (i32.const 1) (i32.const 16)))
   (func (export "fdstat_outside") (result i32)
     (call $fd_fdstat_get (i32.const 1) (i32.const 65530)))
+
+  ;; 1025 empty iovecs, all inside memory: one more than IOV_MAX, EINVAL (28).
+  (func (export "too_many_iovecs") (result i32)
+    (memory.fill (i32.const 16384) (i32.const 0) (i32.const 8200))
+    (call $fd_write (i32.const 1) (i32.const 16384) (i32.const 1025) (i32.const 16)))
 
   (func (export "valid") (result i32)
     (call $iovec (i32.const 100) (i32.const 5))
