@@ -152,6 +152,16 @@ Result<Sample> run_on_kiln_once(const Engine& engine, const Module& module, cons
 
 // ---- one program -------------------------------------------------------------------
 
+// A program's output quoted in a one-line error message.
+std::string one_line(const std::string& output) {
+  std::string text;
+  for (char c : output) {
+    if (c == '\n') text += "\\n";
+    else text += c;
+  }
+  return text;
+}
+
 struct Best {
   double ms = std::numeric_limits<double>::infinity();
   std::string output;
@@ -180,8 +190,8 @@ Result<Row> bench_program(const Engine& engine, const Linker& linker, const fs::
     on_kiln.add(*run);
   }
   if (native.output != on_kiln.output)
-    return make_error(program + ": outputs differ: native printed '" + native.output + "', kiln printed '" +
-                      on_kiln.output + "'");
+    return make_error(program + ": outputs differ: native printed \"" + one_line(native.output) +
+                      "\", kiln printed \"" + one_line(on_kiln.output) + "\"");
   return Row{program, native.ms, on_kiln.ms, best_load};
 }
 
@@ -269,7 +279,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   CLI::App* bench = app.add_subcommand("bench", "Time the benchmark programs on kiln against native (gcc -O2)");
   bench->add_option("--backend", options->backend, "Backend to run on: interp or aot")->capture_default_str();
   bench->add_option("--repeat", options->repeat, "Runs of each program; the best time counts")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   bench->add_option("--dir", options->dir, "Directory with X.wasm and X.native (default: bench/ next to kiln)");
   bench->add_option("--program", options->programs, "Run only this program (repeatable), e.g. fib");

@@ -1,10 +1,14 @@
 // kiln: run, inspect and test WebAssembly modules.
+#include <csignal>
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 
 int main(int argc, char** argv) {
+  // A closed stdout (kiln run x.wasm | head) must reach the guest as EPIPE,
+  // not kill kiln with a signal.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"kiln: a WebAssembly functions engine"};
   app.require_subcommand(1);
   int exit_code = kiln::cli::kExitOk;

@@ -67,14 +67,7 @@ WasiContext* wasi_context(Store& store) { return static_cast<WasiContext*>(store
 
 namespace wasi {
 
-// The Store keeps the call's exact deadline to itself (as an epoch), so the
-// latest it can be is a full timeout from now: a wait never outlasts the
-// timeout, and the guest's next fuel check catches what is left over.
-WaitLimit WasiCall::deadline() {
-  auto timeout = host_.store().limits().timeout;
-  if (timeout.count() <= 0) return std::nullopt;
-  return std::chrono::steady_clock::now() + timeout;
-}
+WaitLimit WasiCall::deadline() { return host_.store().call_deadline(); }
 
 HostResult deadline_trap(const char* function) {
   return HostResult::trapped(TrapKind::Deadline, std::string(function) + " waited until the call's deadline");

@@ -8,9 +8,11 @@
 namespace kiln::rt {
 namespace {
 
-// Plain pointer, constant-initialized: reading it is one TLS load, with no
-// lazy-init guard, and safe inside the signal handler.
-thread_local CallFrame* t_frame = nullptr;
+// Plain pointer, constant-initialized: no lazy-init guard, safe inside the
+// signal handler. Initial-exec: one %fs-relative load even in PIC code
+// (global-dynamic would call __tls_get_addr on every access); 8 bytes of
+// static TLS, which glibc's surplus covers when libkiln.so is dlopen'd.
+[[gnu::tls_model("initial-exec")]] thread_local CallFrame* t_frame = nullptr;
 
 static_assert(static_cast<uint32_t>(TrapCode::Exhaustion) == 8, "WABT's codes keep WABT's values");
 static_assert(static_cast<uint32_t>(TrapCode::Allocation) == WASM_RT_TRAP_ALLOCATION);

@@ -42,7 +42,9 @@ const char* trap_message(TrapCode code) noexcept;
 struct CallFrame {
   std::jmp_buf landing;                // traps land here
   std::jmp_buf* unwind_target;         // innermost wasm `try`, else &landing
-  TrapCode code = TrapCode::None;      // why we landed
+  // Why we landed. Volatile: written after setjmp and read after the
+  // longjmp, which only volatile locals of the setjmp caller survive.
+  volatile TrapCode code = TrapCode::None;
   CallFrame* outer = nullptr;          // the guarded call this one runs inside
   uint32_t depth = 0;                  // 0 for the outermost guarded call
 };

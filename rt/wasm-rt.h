@@ -170,6 +170,11 @@ const char* wasm_rt_strerror(wasm_rt_trap_t trap);
  * same id, process-wide, from any thread. Ids start at 1. */
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...);
 
+/** The same with the types in an array (params then results): what glue
+ * that forwards wasm_rt_register_func_type to the host can call, since
+ * varargs cannot be passed on. */
+uint32_t kiln_rt_register_func_type(uint32_t params, uint32_t results, const wasm_rt_type_t* types);
+
 /* Exception handling (wasm2c --enable-exceptions). The active exception is
  * per thread; the unwind target is per guarded call. */
 uint32_t wasm_rt_register_tag(uint32_t size);

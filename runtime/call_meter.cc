@@ -10,7 +10,12 @@ namespace kiln::runtime {
 int64_t CallMeter::begin(const Limits& limits) {
   budget = limits.fuel;
   consumed_before_slice = 0;
-  deadline_epoch = limits.timeout.count() > 0 ? EpochTicker::instance().deadline_after(limits.timeout) : 0;
+  deadline_epoch = 0;
+  deadline.reset();
+  if (limits.timeout.count() > 0) {
+    deadline_epoch = EpochTicker::instance().deadline_after(limits.timeout);
+    deadline = std::chrono::steady_clock::now() + limits.timeout;
+  }
   active = true;
   slice = next_slice();
   return slice;

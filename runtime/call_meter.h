@@ -10,6 +10,7 @@
 // budget, never on the slicing: fuel is deterministic.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 
@@ -26,6 +27,8 @@ struct CallMeter {
   uint64_t consumed_before_slice = 0;
   int64_t slice = 0;            // the slot's value at the last refill
   uint64_t deadline_epoch = 0;  // 0 = no deadline
+  // The same deadline on the clock, for host functions that wait.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   bool active = false;
 
   // Starts metering a call; returns the value to put in the fuel slot.

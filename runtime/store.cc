@@ -139,6 +139,13 @@ CallResult Store::call(Extern func, std::span<const Value> args) {
   return result;
 }
 
+std::optional<std::chrono::steady_clock::time_point> Store::call_deadline() const {
+  if (impl_->meter.active) return impl_->meter.deadline;
+  // A host function invoked by the host itself, outside any guest call.
+  if (impl_->limits.timeout.count() <= 0) return std::nullopt;
+  return std::chrono::steady_clock::now() + impl_->limits.timeout;
+}
+
 Extern Store::new_memory(uint64_t min_pages, std::optional<uint64_t> max_pages) {
   return impl_->backend->new_memory(min_pages, max_pages);
 }

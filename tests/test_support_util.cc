@@ -1,5 +1,6 @@
 #include "tests/test_support.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +47,9 @@ ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& 
   ProcessResult result;
   size_t written = 0;
   if (stdin_data.empty()) close(in_pipe[1]);
+  // Non-blocking, so a child that writes lots of output before reading all
+  // its input cannot deadlock against us.
+  else fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
   pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {in_pipe[1], POLLOUT, 0}};
   int open_fds = 2;
   bool stdin_open = !stdin_data.empty();
@@ -66,6 +70,7 @@ ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& 
     }
     if (stdin_open && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t put = write(in_pipe[1], stdin_data.data() + written, stdin_data.size() - written);
+      if (put < 0 && errno == EAGAIN) continue;
       if (put > 0) written += static_cast<size_t>(put);
       if (put <= 0 || written == stdin_data.size()) {
         close(in_pipe[1]);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <iterator>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -23,6 +24,9 @@ struct TrapCase {
   const char* export_name;  // in tests/guests/trap_kinds.wat
   TrapKind kind;
 };
+
+// So that test names and failures show the export, not the struct's bytes.
+void PrintTo(const TrapCase& c, std::ostream* os) { *os << c.export_name; }
 
 // Float-to-int conversion of an out-of-range value is "integer overflow" in
 // the WebAssembly spec (conversions.wast); only NaN is "invalid conversion".

@@ -26,9 +26,12 @@ inline constexpr std::string_view kFuelGlobalName = "__kiln_fuel";
 inline constexpr std::string_view kFuelExhaustedName = "__kiln_fuel_exhausted";
 
 // Rewrites `module` in place and returns the instrumented binary. The two
-// imports are appended after the module's own imports (function import last
-// among function imports, global import last among global imports). Fails if
-// the module already imports either reserved name.
+// imports are appended at the end of the import section, the global first,
+// then the function, so each is the last import of its kind and the guest's
+// own imports keep their indexes. Fails if the module already imports a
+// kiln.__kiln_fuel* name. Expects a module from decode(): index references,
+// nesting within DecodeOptions::max_nesting_depth (WABT's binary writer
+// recurses once per level, ~150 bytes of stack each).
 Result<std::vector<uint8_t>> instrument_fuel(wabt::Module& module);
 
 }  // namespace kiln::wasm

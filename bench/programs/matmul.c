@@ -2,8 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static volatile int n_input = 200;
-static volatile int rounds_input = 10;
+// Volatile inputs: the compiler cannot precompute the result.
+static volatile int n_input = 120;
+static volatile int rounds_input = 7;
 
 static void multiply(const double* a, const double* b, double* c, int n) {
   for (int i = 0; i < n; ++i) {

@@ -3,6 +3,7 @@
 // (the WASI context, for instance). Not thread-safe: one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,6 +42,11 @@ class Store {
   // missing or mistyped, or the trap that initialization hit (a start
   // function, an out-of-bounds segment); then `trap`, if given, is set.
   Result<Instance> instantiate(const Module& module, const Linker& linker, std::optional<Trap>* trap = nullptr);
+
+  // When the call now running must end: for host functions that wait (WASI
+  // sleeps, stdin); outside a call, a full timeout from now. nullopt
+  // without a timeout.
+  std::optional<std::chrono::steady_clock::time_point> call_deadline() const;
 
   // Calls a function Extern of this Store under the Store's limits.
   CallResult call(Extern func, std::span<const Value> args);

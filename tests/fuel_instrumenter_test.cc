@@ -1,0 +1,321 @@
+// Fuel instrumentation: the rewritten module validates, keeps every index
+// pointing at the same function or global, and charges what docs/fuel.md
+// says, where it says.
+#include "wasm/fuel_instrumenter.h"
+
+#include <gtest/gtest.h>
+#include <wabt/cast.h>
+#include <wabt/ir.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/test_support.h"
+#include "wasm/decoder.h"
+#include "wasm/wat_parser.h"
+
+namespace kiln::wasm {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+DecodedModule decode_ok(const Bytes& bytes) {
+  Result<DecodedModule> decoded = decode(bytes, "test.wasm");
+  EXPECT_TRUE(decoded.ok()) << decoded.error().message;
+  return decoded.ok() ? std::move(decoded).value() : DecodedModule{};
+}
+
+Bytes assemble(std::string_view wat) {
+  Result<Bytes> bytes = wat_to_wasm(wat, "test.wat");
+  EXPECT_TRUE(bytes.ok()) << bytes.error().message;
+  return bytes.ok() ? *bytes : Bytes{};
+}
+
+// Instruments `wat` and decodes the result, which validates it.
+DecodedModule instrumented(std::string_view wat) {
+  DecodedModule original = decode_ok(assemble(wat));
+  if (!original.ir) return {};
+  Result<Bytes> out = instrument_fuel(*original.ir);
+  EXPECT_TRUE(out.ok()) << out.error().message;
+  return out.ok() ? decode_ok(*out) : DecodedModule{};
+}
+
+// Every expression of `list` in text order, nested bodies included.
+void walk(const wabt::ExprList& list, const std::function<void(const wabt::Expr&)>& visit) {
+  for (const wabt::Expr& expr : list) {
+    visit(expr);
+    if (auto* block = wabt::dyn_cast<wabt::BlockExpr>(&expr)) walk(block->block.exprs, visit);
+    if (auto* loop = wabt::dyn_cast<wabt::LoopExpr>(&expr)) walk(loop->block.exprs, visit);
+    if (auto* if_expr = wabt::dyn_cast<wabt::IfExpr>(&expr)) {
+      walk(if_expr->true_.exprs, visit);
+      walk(if_expr->false_, visit);
+    }
+  }
+}
+
+const wabt::Func& function(const DecodedModule& module, const std::string& export_name) {
+  const ExportDesc* desc = module.info.find_export(export_name);
+  EXPECT_NE(desc, nullptr) << export_name;
+  return *module.ir->funcs[desc ? desc->index : 0];
+}
+
+// The charges of a function in text order: the N of every
+// `global.get $fuel; i64.const N; i64.sub; global.set $fuel`.
+std::vector<uint64_t> charges(const wabt::ExprList& list, wabt::Index fuel_global) {
+  std::vector<uint64_t> result;
+  std::vector<const wabt::Expr*> flat;
+  walk(list, [&flat](const wabt::Expr& expr) { flat.push_back(&expr); });
+  for (size_t i = 0; i + 3 < flat.size(); ++i) {
+    auto* get = wabt::dyn_cast<wabt::GlobalGetExpr>(flat[i]);
+    auto* units = wabt::dyn_cast<wabt::ConstExpr>(flat[i + 1]);
+    auto* sub = wabt::dyn_cast<wabt::BinaryExpr>(flat[i + 2]);
+    if (get && get->var.index() == fuel_global && units && sub && sub->opcode == wabt::Opcode::I64Sub) {
+      result.push_back(units->const_.u64());
+    }
+  }
+  return result;
+}
+
+// How many `if; call $__kiln_fuel_exhausted; end` checks a body holds.
+int checks(const wabt::ExprList& list, wabt::Index exhausted_func) {
+  int count = 0;
+  walk(list, [&](const wabt::Expr& expr) {
+    auto* call = wabt::dyn_cast<wabt::CallExpr>(&expr);
+    if (call && call->var.index() == exhausted_func) ++count;
+  });
+  return count;
+}
+
+struct FuelImports {
+  wabt::Index global;
+  wabt::Index func;
+};
+
+// Where the instrumenter put its imports: last among each kind's imports.
+FuelImports fuel_imports(const DecodedModule& module) {
+  return {module.ir->num_global_imports - 1, module.ir->num_func_imports - 1};
+}
+
+TEST(FuelInstrumenter, AppendsTheFuelImportsAfterTheModulesOwn) {
+  DecodedModule out = instrumented(R"((module
+    (import "env" "f" (func (param i32)))
+    (import "env" "memory" (memory 1))
+    (import "env" "g" (global i32))
+    (func (export "run"))))");
+  ASSERT_EQ(out.info.imports.size(), 5u);
+  EXPECT_EQ(out.info.imports[0].name, "f");
+  EXPECT_EQ(out.info.imports[1].name, "memory");
+  EXPECT_EQ(out.info.imports[2].name, "g");
+  EXPECT_EQ(out.info.imports[3].module, kFuelImportModule);
+  EXPECT_EQ(out.info.imports[3].name, kFuelGlobalName);
+  EXPECT_EQ(out.info.imports[3].type, "global mut i64");
+  EXPECT_EQ(out.info.imports[4].module, kFuelImportModule);
+  EXPECT_EQ(out.info.imports[4].name, kFuelExhaustedName);
+  EXPECT_EQ(out.info.imports[4].type, "() -> ()");
+  EXPECT_EQ(fuel_imports(out).global, 1u);
+  EXPECT_EQ(fuel_imports(out).func, 1u);
+}
+
+// Every kind of reference to a defined function or global moves up by one
+// (the new imports come first in both index spaces); imported ones stay.
+TEST(FuelInstrumenter, KeepsEveryReferenceToFunctionsAndGlobals) {
+  DecodedModule out = instrumented(R"((module
+    (import "env" "imported" (func $imported (param i32)))
+    (import "env" "base" (global $base i32))
+    (type $unary (func (param i32) (result i32)))
+    (table 4 funcref)
+    (global $counter (mut i32) (i32.const 0))
+    (global $ref funcref (ref.func $target))
+    (elem (global.get $base) $target $imported)
+    (elem declare func $declared)
+    (func $target (type $unary) (i32.add (local.get 0) (i32.const 1000)))
+    (func $declared)
+    (func $caller (param i32) (result i32)
+      (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
+      (drop (ref.func $declared))
+      (call $imported (local.get 0))
+      (drop (call $target (local.get 0)))
+      (call_indirect (type $unary) (local.get 0) (i32.const 0)))
+    (func $start (global.set $counter (global.get $base)))
+    (start $start)
+    (export "caller" (func $caller))
+    (export "target" (func $target))
+    (export "counter" (global $counter))))");
+  ASSERT_NE(out.ir, nullptr);
+  const wabt::Module& m = *out.ir;
+  // Functions: imported 0, exhausted 1, target 2, declared 3, caller 4, start 5.
+  EXPECT_EQ(out.info.find_export("target")->index, 2u);
+  EXPECT_EQ(out.info.find_export("caller")->index, 4u);
+  ASSERT_EQ(m.starts.size(), 1u);
+  EXPECT_EQ(m.starts[0]->index(), 5u);
+  // Globals: base 0, fuel 1, counter 2, ref 3.
+  EXPECT_EQ(out.info.find_export("counter")->index, 2u);
+  EXPECT_EQ(wabt::cast<wabt::RefFuncExpr>(&m.globals[3]->init_expr.front())->var.index(), 2u);
+  ASSERT_EQ(m.elem_segments.size(), 2u);
+  EXPECT_EQ(wabt::cast<wabt::GlobalGetExpr>(&m.elem_segments[0]->offset.front())->var.index(), 0u);
+  EXPECT_EQ(wabt::cast<wabt::RefFuncExpr>(&m.elem_segments[0]->elem_exprs[0].front())->var.index(), 2u);
+  EXPECT_EQ(wabt::cast<wabt::RefFuncExpr>(&m.elem_segments[0]->elem_exprs[1].front())->var.index(), 0u);
+  EXPECT_EQ(wabt::cast<wabt::RefFuncExpr>(&m.elem_segments[1]->elem_exprs[0].front())->var.index(), 3u);
+
+  std::vector<std::string> uses;  // what the caller's body refers to, fuel code excluded
+  walk(m.funcs[4]->exprs, [&](const wabt::Expr& expr) {
+    if (auto* call = wabt::dyn_cast<wabt::CallExpr>(&expr)) uses.push_back("call " + std::to_string(call->var.index()));
+    if (auto* ref = wabt::dyn_cast<wabt::RefFuncExpr>(&expr)) uses.push_back("ref.func " + std::to_string(ref->var.index()));
+    if (auto* set = wabt::dyn_cast<wabt::GlobalSetExpr>(&expr)) uses.push_back("global.set " + std::to_string(set->var.index()));
+    if (auto* indirect = wabt::dyn_cast<wabt::CallIndirectExpr>(&expr)) {
+      const wabt::FuncType* type = m.GetFuncType(indirect->decl.type_var);
+      ASSERT_NE(type, nullptr);
+      EXPECT_EQ(type->sig.param_types, wabt::TypeVector{wabt::Type::I32});
+      EXPECT_EQ(type->sig.result_types, wabt::TypeVector{wabt::Type::I32});
+    }
+  });
+  std::erase(uses, "call 1");        // the fuel checks
+  std::erase(uses, "global.set 1");  // the fuel charges
+  EXPECT_EQ(uses, (std::vector<std::string>{"global.set 2", "ref.func 3", "call 0", "call 2"}));
+}
+
+// The example of docs/fuel.md: 2 + 1 + 2 = 5 units whichever branch runs.
+TEST(FuelInstrumenter, ChargesEachStraightLineRunOnce) {
+  DecodedModule out = instrumented(R"((module
+    (func (export "pick") (param i32) (result i32)
+      local.get 0
+      if (result i32)
+        i32.const 1
+      else
+        i32.const 2
+      end
+      i32.const 3
+      i32.add)))");
+  ASSERT_NE(out.ir, nullptr);
+  EXPECT_EQ(charges(function(out, "pick").exprs, fuel_imports(out).global), (std::vector<uint64_t>{2, 1, 1, 2}));
+}
+
+TEST(FuelInstrumenter, EndsRunsAtBranchesAndSkipsDeadCode) {
+  DecodedModule out = instrumented(R"((module
+    (func (export "switch") (param i32) (result i32)
+      block $a
+        block $b
+          local.get 0
+          br_if $a
+          local.get 0
+          br_table $a $b
+          i32.const 99
+          drop
+        end
+        i32.const 2
+        return
+      end
+      i32.const 1)))");
+  ASSERT_NE(out.ir, nullptr);
+  // block | block | local.get br_if | local.get br_table (then dead code) |
+  // i32.const return | i32.const
+  EXPECT_EQ(charges(function(out, "switch").exprs, fuel_imports(out).global),
+            (std::vector<uint64_t>{1, 1, 2, 2, 2, 1}));
+}
+
+TEST(FuelInstrumenter, ChecksEveryFunctionEntryAndLoopHeader) {
+  DecodedModule out = instrumented(R"((module
+    (func (export "loops") (param i32)
+      (loop $outer
+        (loop $inner
+          (br_if $inner (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (br_if $outer (local.get 0))))
+    (func (export "leaf"))))");
+  ASSERT_NE(out.ir, nullptr);
+  FuelImports fuel = fuel_imports(out);
+  const wabt::Func& loops = function(out, "loops");
+  EXPECT_EQ(checks(loops.exprs, fuel.func), 3);
+  EXPECT_EQ(checks(function(out, "leaf").exprs, fuel.func), 1);
+  // Inside the loop, every iteration charges its run, then checks.
+  auto* outer = wabt::dyn_cast<wabt::LoopExpr>(&*std::prev(loops.exprs.end()));
+  ASSERT_NE(outer, nullptr);
+  std::vector<const wabt::Expr*> body;
+  for (const wabt::Expr& expr : outer->block.exprs) body.push_back(&expr);
+  ASSERT_GE(body.size(), 8u);
+  EXPECT_TRUE(wabt::isa<wabt::GlobalSetExpr>(body[3]));  // end of the charge
+  EXPECT_TRUE(wabt::isa<wabt::IfExpr>(body[7]));         // the check
+  EXPECT_EQ(charges(loops.exprs, fuel.global), (std::vector<uint64_t>{1, 1, 5, 2}));
+}
+
+TEST(FuelInstrumenter, KeepsUnusualControlFlowValid) {
+  // Multi-value blocks, if with parameters, stack-polymorphic code after
+  // unreachable and br, br_table, tail calls, empty bodies: the output is
+  // decoded, hence validated, by instrumented().
+  DecodedModule out = instrumented(R"((module
+    (func $pair (param i32) (result i32 i32)
+      local.get 0
+      block (param i32) (result i32 i32) i32.const 7 end)
+    (func $if_params (param i32) (result i32)
+      i32.const 5 local.get 0
+      if (param i32) (result i32) i32.const 1 i32.add else unreachable i32.add end)
+    (func $polymorphic (result i32)
+      unreachable
+      loop $x br $x end
+      i32.add)
+    (func $after_br (result i32)
+      block (result i32) i32.const 1 br 0 i64.const 2 i32.wrap_i64 end)
+    (func $table (param i32) (result i32)
+      block $a (result i32)
+        i32.const 10 local.get 0 br_table $a $a
+      end)
+    (func $tail (export "tail") (param i32) (result i32) local.get 0 return_call $table)
+    (func $empty)
+    (func $empty_blocks block end loop end i32.const 0 if end)))");
+  ASSERT_NE(out.ir, nullptr);
+  EXPECT_EQ(out.info.defined_functions, 8u);
+}
+
+TEST(FuelInstrumenter, RejectsAModuleThatImportsTheReservedNames) {
+  for (const char* name : {"__kiln_fuel", "__kiln_fuel_exhausted"}) {
+    std::string wat = std::string(R"((module (import "kiln" ")") + name + R"(" (func))))";
+    DecodedModule original = decode_ok(assemble(wat));
+    ASSERT_NE(original.ir, nullptr);
+    Result<Bytes> out = instrument_fuel(*original.ir);
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error().message,
+              std::string("the module imports kiln.") + name + ", a name kiln reserves for fuel metering");
+  }
+}
+
+TEST(FuelInstrumenter, ReusesAnEmptyFunctionTypeOrAddsOne) {
+  DecodedModule with = instrumented("(module (type (func)) (func (type 0)))");
+  DecodedModule without = instrumented("(module (func (param i32)))");
+  ASSERT_NE(with.ir, nullptr);
+  ASSERT_NE(without.ir, nullptr);
+  EXPECT_EQ(with.ir->types.size(), 1u);
+  EXPECT_EQ(without.ir->types.size(), 2u);
+}
+
+TEST(FuelInstrumenter, ProducesTheSameBinaryEveryTime) {
+  Bytes bytes = kiln::test::read_file(kiln::test::guest_path("wasm_inspect"));
+  DecodedModule first = decode_ok(bytes);
+  DecodedModule second = decode_ok(bytes);
+  ASSERT_NE(first.ir, nullptr);
+  ASSERT_NE(second.ir, nullptr);
+  Result<Bytes> a = instrument_fuel(*first.ir);
+  Result<Bytes> b = instrument_fuel(*second.ir);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+}
+
+// Every test guest (C programs from wasi-libc, hand-written .wat) that
+// decodes also instruments into a valid module.
+TEST(FuelInstrumenter, InstrumentsEveryTestGuest) {
+  int instrumented_guests = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(KILN_GUEST_DIR)) {
+    if (entry.path().extension() != ".wasm") continue;
+    Result<DecodedModule> original = decode(kiln::test::read_file(entry.path()), entry.path().string());
+    if (!original.ok()) continue;  // some guests are invalid on purpose
+    Result<Bytes> out = instrument_fuel(*original->ir);
+    ASSERT_TRUE(out.ok()) << entry.path() << ": " << out.error().message;
+    Result<DecodedModule> check = decode(*out, entry.path().string());
+    EXPECT_TRUE(check.ok()) << check.error().message;
+    ++instrumented_guests;
+  }
+  EXPECT_GT(instrumented_guests, 0);
+}
+
+}  // namespace
+}  // namespace kiln::wasm
