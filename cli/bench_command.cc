@@ -2,7 +2,16 @@
 // X.native with gcc -O2 and X.wasm for wasm32-wasi) natively and on kiln, and
 // prints each program's times, their ratio and the geometric mean of the
 // ratios. A report only: nothing is asserted about the numbers.
+//
+// Each program repeats a kernel for a number of rounds (its first argument,
+// with a default of its own). What is timed is the rounds alone: the best
+// run with the rounds, less the best run with 0 rounds. That takes off what
+// is not the kernel: starting a process natively (several milliseconds on a
+// small VM, as much as a short kernel), wasi-libc's start-up and the input
+// set-up on both sides.
+#include <fcntl.h>
 #include <sched.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,9 +19,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -33,10 +44,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using Args = std::vector<std::string>;
+
+// Runs with 0 rounds are short; more of them make their best time steady.
+constexpr int kMinBaselineRuns = 5;
 
 struct BenchOptions {
   std::string backend = "interp";
   int repeat = 3;
+  int rounds = 0;  // 0: each program's default
   std::string dir;
   std::vector<std::string> programs;  // empty: all of them
 };
@@ -52,6 +68,15 @@ struct Row {
   double native_ms = 0;
   double kiln_ms = 0;
   double load_ms = 0;
+};
+
+// What every program is measured with.
+struct Bench {
+  const Engine& engine;
+  Linker linker;
+  fs::path dir;
+  int repeat = 1;
+  Args args;  // the rounds, if given
 };
 
 int fail(int code, const std::string& message) {
@@ -101,29 +126,40 @@ std::string read_all(int fd) {
   return out;
 }
 
-// fork + exec of the native binary, its stdout captured; timed from fork to
-// exit, so process start-up is included (about a millisecond).
-Result<Sample> run_native_once(const fs::path& binary) {
+// Starts `path` with `args` and its stdout going to `out_fd`. posix_spawn
+// does not copy kiln's page tables, as fork would. Returns 0 or an errno.
+int spawn(const std::string& path, const Args& args, int out_fd, pid_t* pid) {
+  Args words = {path};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  int error = posix_spawn(pid, path.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return error;
+}
+
+// Runs `binary` with its stdout captured, timed from spawn to exit.
+Result<Sample> run_native_once(const fs::path& binary, const Args& args) {
   int out_pipe[2];
-  if (pipe(out_pipe) != 0) return make_error("pipe failed");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return make_error("pipe failed");
   Clock::time_point start = Clock::now();
-  pid_t pid = fork();
-  if (pid < 0) return make_error("fork failed");
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    execl(binary.c_str(), binary.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t pid = 0;
+  int error = spawn(binary.string(), args, out_pipe[1], &pid);
   close(out_pipe[1]);
   Sample sample;
-  sample.output = read_all(out_pipe[0]);
+  if (error == 0) sample.output = read_all(out_pipe[0]);
   close(out_pipe[0]);
+  if (error != 0) return make_error(binary.string() + ": cannot run it: " + std::strerror(error));
   int status = 0;
   waitpid(pid, &status, 0);
   sample.ms = ms_since(start);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return make_error(binary.string() + " failed");
+  if (WIFSIGNALED(status)) return make_error(binary.string() + " killed by signal " + std::to_string(WTERMSIG(status)));
+  if (WEXITSTATUS(status) != 0)
+    return make_error(binary.string() + " exited with " + std::to_string(WEXITSTATUS(status)));
   return sample;
 }
 
@@ -136,11 +172,13 @@ std::string describe_failure(const CallResult& result) {
 }
 
 // Instantiates in a fresh Store and times the _start call alone.
-Result<Sample> run_on_kiln_once(const Engine& engine, const Module& module, const Linker& linker) {
-  Store store(engine);
-  auto wasi = std::make_shared<host::WasiContext>(host::WasiConfig{.args = {module.name()}});
+Result<Sample> run_on_kiln_once(const Bench& bench, const Module& module, const Args& args) {
+  Store store(bench.engine);
+  host::WasiConfig config{.args = {module.name()}};
+  config.args.insert(config.args.end(), args.begin(), args.end());
+  auto wasi = std::make_shared<host::WasiContext>(std::move(config));
   host::attach_wasi(store, wasi);
-  auto instance = store.instantiate(module, linker);
+  auto instance = store.instantiate(module, bench.linker);
   if (!instance) return instance.error();
   Clock::time_point start = Clock::now();
   CallResult result = instance->call("_start", {});
@@ -152,6 +190,27 @@ Result<Sample> run_on_kiln_once(const Engine& engine, const Module& module, cons
 
 // ---- one program -------------------------------------------------------------------
 
+using Runner = std::function<Result<Sample>(const Args& args)>;
+
+Result<Sample> best_of(const Runner& run, const Args& args, int runs) {
+  Sample best{std::numeric_limits<double>::infinity(), ""};
+  for (int i = 0; i < runs; ++i) {
+    auto sample = run(args);
+    if (!sample) return sample.error();
+    if (sample->ms < best.ms) best = *sample;
+  }
+  return best;
+}
+
+// The time of the rounds alone, with what the full run printed.
+Result<Sample> rounds_time(const Runner& run, const Bench& bench) {
+  auto full = best_of(run, bench.args, bench.repeat);
+  if (!full) return full;
+  auto empty = best_of(run, {"0"}, std::max(bench.repeat, kMinBaselineRuns));
+  if (!empty) return empty;
+  return Sample{full->ms - empty->ms, full->output};
+}
+
 // A program's output quoted in a one-line error message.
 std::string one_line(const std::string& output) {
   std::string text;
@@ -162,37 +221,22 @@ std::string one_line(const std::string& output) {
   return text;
 }
 
-struct Best {
-  double ms = std::numeric_limits<double>::infinity();
-  std::string output;
-
-  void add(const Sample& sample) {
-    ms = std::min(ms, sample.ms);
-    output = sample.output;
-  }
-};
-
-Result<Row> bench_program(const Engine& engine, const Linker& linker, const fs::path& dir,
-                          const std::string& program, int repeat) {
-  Best native, on_kiln;
-  double best_load = std::numeric_limits<double>::infinity();
-  for (int i = 0; i < repeat; ++i) {
-    auto sample = run_native_once(dir / (program + ".native"));
-    if (!sample) return sample.error();
-    native.add(*sample);
-
-    Clock::time_point start = Clock::now();
-    auto module = Module::from_file(engine, (dir / (program + ".wasm")).string());
-    best_load = std::min(best_load, ms_since(start));
-    if (!module) return module.error();
-    auto run = run_on_kiln_once(engine, *module, linker);
-    if (!run) return run.error();
-    on_kiln.add(*run);
-  }
-  if (native.output != on_kiln.output)
-    return make_error(program + ": outputs differ: native printed \"" + one_line(native.output) +
-                      "\", kiln printed \"" + one_line(on_kiln.output) + "\"");
-  return Row{program, native.ms, on_kiln.ms, best_load};
+Result<Row> bench_program(const Bench& bench, const std::string& program) {
+  Clock::time_point start = Clock::now();
+  auto module = Module::from_file(bench.engine, (bench.dir / (program + ".wasm")).string());
+  double load_ms = ms_since(start);
+  if (!module) return module.error();
+  fs::path binary = bench.dir / (program + ".native");
+  auto native = rounds_time([&](const Args& args) { return run_native_once(binary, args); }, bench);
+  if (!native) return native.error();
+  auto on_kiln = rounds_time([&](const Args& args) { return run_on_kiln_once(bench, *module, args); }, bench);
+  if (!on_kiln) return on_kiln.error();
+  if (native->output != on_kiln->output)
+    return make_error(program + ": outputs differ: native printed \"" + one_line(native->output) +
+                      "\", kiln printed \"" + one_line(on_kiln->output) + "\"");
+  if (native->ms <= 0 || on_kiln->ms <= 0)
+    return make_error(program + ": too short to measure against its 0-round run; give it more --rounds");
+  return Row{program, native->ms, on_kiln->ms, load_ms};
 }
 
 // ---- the report ----------------------------------------------------------------------
@@ -225,7 +269,9 @@ std::string today() {
 }
 
 void print_header(const BenchOptions& options) {
-  std::printf("kiln bench: %s backend, best of %d\n", options.backend.c_str(), options.repeat);
+  std::string rounds = options.rounds ? std::to_string(options.rounds) + " rounds" : "default rounds";
+  std::printf("kiln bench: %s backend, %s, best of %d; times are of the rounds alone (0-round run subtracted)\n",
+              options.backend.c_str(), rounds.c_str(), options.repeat);
   std::printf("%-10s %12s %12s %10s %10s\n", "program", "native ms", "kiln ms", "ratio", "load ms");
   std::fflush(stdout);
 }
@@ -254,13 +300,14 @@ int run_bench(const BenchOptions& options) {
   auto programs = select_programs(options, dir);
   if (!programs) return fail(kExitUnreadable, programs.error().message);
 
-  Linker linker;
-  host::add_wasi(linker);
+  Bench bench{*engine, Linker{}, dir, options.repeat, {}};
+  if (options.rounds) bench.args.push_back(std::to_string(options.rounds));
+  host::add_wasi(bench.linker);
   print_header(options);
   std::vector<Row> rows;
   int exit_code = kExitOk;
   for (const std::string& program : *programs) {
-    auto row = bench_program(*engine, linker, dir, program, options.repeat);
+    auto row = bench_program(bench, program);
     if (!row) {
       exit_code = fail(kExitFailure, row.error().message);
       continue;
@@ -281,6 +328,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   bench->add_option("--repeat", options->repeat, "Runs of each program; the best time counts")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  bench->add_option("--rounds", options->rounds, "Rounds of each program's kernel (default: the program's own)")
+      ->check(CLI::Range(1, 1000000));
   bench->add_option("--dir", options->dir, "Directory with X.wasm and X.native (default: bench/ next to kiln)");
   bench->add_option("--program", options->programs, "Run only this program (repeatable), e.g. fib");
   bench->callback([options, &exit_code] { exit_code = run_bench(*options); });

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   kiln::cli::add_inspect_command(app, exit_code);
   kiln::cli::add_spectest_command(app, exit_code);
   kiln::cli::add_bench_command(app, exit_code);
+  kiln::cli::add_compile_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,5 +1,6 @@
 #include "kiln/engine.h"
 
+#include "backends/aot/aot_backend.h"
 #include "backends/interp/interp_backend.h"
 #include "runtime/backend.h"
 
@@ -26,7 +27,8 @@ Result<Engine> Engine::create(EngineConfig config) {
       impl->backend = backends::make_interp_backend();
       break;
     case BackendKind::Aot:
-      return make_error("the aot backend is not available yet; use --backend interp");
+      impl->backend = backends::make_aot_backend(config.cache_dir, config.aot_interp_fallback);
+      break;
   }
   return Engine(std::move(impl));
 }

@@ -4,6 +4,9 @@
 // run out of it at the same point. Elapsed time is never asserted.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -240,7 +243,8 @@ TEST_F(LimitsTest, DeadlineSlicingDoesNotMoveTheOutOfFuelPoint) {
 testing::AssertionResult one_line_naming(const std::string& err, const std::string& what) {
   if (err.empty() || err.back() != '\n' || err.find('\n') != err.size() - 1)
     return testing::AssertionFailure() << "stderr is not exactly one line: " << err;
-  if (err.find(what) == std::string::npos) return testing::AssertionFailure() << "stderr does not name " << what << ": " << err;
+  if (err.find(what) == std::string::npos)
+    return testing::AssertionFailure() << "stderr does not name " << what << ": " << err;
   return testing::AssertionSuccess();
 }
 
@@ -262,10 +266,11 @@ TEST(LimitsCliTest, TrapExits10) {
   EXPECT_TRUE(one_line_naming(run.err, "integer divide by zero"));
 }
 
-TEST(LimitsCliTest, AotBackendIsNotAvailableYet) {
-  auto run = test::run_kiln({"run", "--backend", "aot", test::guest_path("limits_loop")});
-  EXPECT_EQ(run.exit_code, cli::kExitBackendUnavailable) << run.err;
-  EXPECT_TRUE(one_line_naming(run.err, "not available"));
+// The same limits stop the same loop on the aot backend.
+TEST(LimitsCliTest, AotBackendHonoursFuel) {
+  auto run = test::run_kiln({"run", "--backend", "aot", "--fuel", "1000", test::guest_path("limits_loop")});
+  EXPECT_EQ(run.exit_code, cli::kExitOutOfFuel) << run.err;
+  EXPECT_TRUE(one_line_naming(run.err, "out of fuel"));
 }
 
 TEST(LimitsCliTest, MalformedModuleExits4NamingTheOffset) {

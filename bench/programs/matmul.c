@@ -1,10 +1,10 @@
-// Dense matrix product of doubles, repeated: floating point and 2-D indexing.
+// Dense matrix product of doubles: floating point and 2-D indexing.
+// Usage: matmul [rounds]; each round multiplies two 120x120 matrices.
 #include <stdio.h>
 #include <stdlib.h>
 
-// Volatile inputs: the compiler cannot precompute the result.
+// Volatile: the compiler cannot precompute the products.
 static volatile int n_input = 120;
-static volatile int rounds_input = 7;
 
 static void multiply(const double* a, const double* b, double* c, int n) {
   for (int i = 0; i < n; ++i) {
@@ -16,7 +16,8 @@ static void multiply(const double* a, const double* b, double* c, int n) {
   }
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  int rounds = argc > 1 ? atoi(argv[1]) : 32;
   int n = n_input;
   double* a = malloc(sizeof(double) * n * n);
   double* b = malloc(sizeof(double) * n * n);
@@ -27,12 +28,12 @@ int main(void) {
     b[i] = (double)(i % 13) / 13.0;
   }
   double checksum = 0.0;
-  for (int round = 0; round < rounds_input; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     multiply(a, b, c, n);
     checksum += c[(round * 7919) % (n * n)];
-    a[round] += 1.0;  // each round multiplies a different matrix
+    a[round % (n * n)] += 1.0;  // each round multiplies a different matrix
   }
-  printf("matmul(%d) checksum = %.6f\n", n, checksum);
+  printf("matmul(%d) x%d checksum = %.6f\n", n, rounds, checksum);
   free(a);
   free(b);
   free(c);

@@ -23,6 +23,13 @@ struct EngineConfig {
   BackendKind backend = BackendKind::Interp;
   // Modules larger than this are refused before they are decoded.
   uint64_t max_module_bytes = uint64_t{16} << 20;
+  // Where the aot backend keeps compiled artifacts. Empty: $KILN_CACHE_DIR,
+  // else $XDG_CACHE_HOME/kiln, else ~/.cache/kiln.
+  std::string cache_dir;
+  // The aot backend runs modules WABT's C writer cannot translate (SIMD,
+  // threads, tail calls, memory64, funcref values at the boundary) on the
+  // interpreter; false makes loading them an error instead.
+  bool aot_interp_fallback = true;
 };
 
 class Engine {

@@ -11,8 +11,8 @@ enum class TrapKind {
   MemoryOutOfBounds,         // load/store/bulk memory op outside linear memory
   TableOutOfBounds,          // table access or call_indirect index outside a table
   IntegerDivideByZero,
-  IntegerOverflow,           // INT_MIN / -1 and friends
-  InvalidConversion,         // float -> int of NaN or out of range
+  IntegerOverflow,           // INT_MIN / -1, float -> int out of range
+  InvalidConversion,         // float -> int of NaN
   CallStackExhausted,        // recursion too deep
   IndirectCallTypeMismatch,  // call_indirect signature differs
   IndirectCallNull,          // call_indirect through an uninitialized element

@@ -1,0 +1,50 @@
+// Runs the system C compiler ($CC, default `cc`) on translated modules, as a
+// child process under a CPU, address-space and wall-clock limit. Compile side
+// only: the run side never starts a compiler.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kiln/result.h"
+
+namespace kiln::backends::aot {
+
+struct CompilerLimits {
+  std::chrono::seconds wall{120};
+  uint32_t cpu_seconds = 120;
+  uint64_t address_space_bytes = uint64_t{4} << 30;
+};
+
+struct Compiler {
+  std::string command;               // $CC or "cc"
+  std::string identity;              // first line of `$CC --version`
+  std::vector<std::string> flags;    // optimisation and conformance flags
+  std::vector<std::string> libraries;  // after the sources: libm, so the artifact loads into any host
+  CompilerLimits limits;
+
+  // The compiler named by $CC, identified once per process. Running
+  // `$CC --version` costs a fork and exec (tens of ms), so the identity is
+  // remembered in `memo_dir` (when not empty), keyed by the compiler
+  // binary's resolved path, size, inode and mtime: a warm start runs no
+  // process. Fails when the compiler cannot be run.
+  static Result<Compiler> from_environment(const std::string& memo_dir = {});
+
+  // Compiles `sources` (in `dir`) into the shared object `output`, with
+  // `include_dirs` first on the include path. Errors are one line: the
+  // compiler's first error, or the limit that stopped it.
+  static Result<std::string> probe_identity(const Compiler& compiler);
+  void configure_flags();
+
+  Result<void> compile_shared(const std::string& dir, const std::vector<std::string>& sources,
+                              const std::vector<std::string>& include_dirs, const std::string& output) const;
+};
+
+// How many times a compiler process was started in this process (tests use
+// it to show that a cached module compiles nothing).
+uint64_t compiler_invocations();
+
+}  // namespace kiln::backends::aot

@@ -1,0 +1,282 @@
+#include "backends/aot/c_translator.h"
+
+#include <cstdio>
+
+#include "backends/aot/artifact_glue.h"
+#include "wabt/apply-names.h"
+#include "wabt/binary-reader-ir.h"
+#include "wabt/binary-reader.h"
+#include "wabt/c-writer.h"
+#include "wabt/cast.h"
+#include "wabt/generate-names.h"
+#include "wabt/ir.h"
+#include "wabt/stream.h"
+#include "wabt/validator.h"
+#include "wasm/decoder.h"
+#include "wasm/feature_detector.h"
+
+namespace kiln::backends::aot {
+
+namespace {
+
+std::optional<ValType> val_type(wabt::Type type) {
+  switch (type) {
+    case wabt::Type::I32: return ValType::I32;
+    case wabt::Type::I64: return ValType::I64;
+    case wabt::Type::F32: return ValType::F32;
+    case wabt::Type::F64: return ValType::F64;
+    case wabt::Type::V128: return ValType::V128;
+    case wabt::Type::FuncRef: return ValType::FuncRef;
+    case wabt::Type::ExternRef: return ValType::ExternRef;
+    default: return std::nullopt;
+  }
+}
+
+Limits limits_of(const wabt::Limits& limits) {
+  Limits out{limits.initial, std::nullopt};
+  if (limits.has_max) out.max = limits.max;
+  return out;
+}
+
+// Values that cross the boundary travel in 64-bit slots; funcref values
+// (three words in wasm2c) do not, so such modules stay on the interpreter.
+bool slot_type(ValType type) { return type != ValType::V128 && type != ValType::FuncRef; }
+
+Result<FuncType> func_type_of(const wabt::FuncSignature& sig, const std::string& what) {
+  FuncType out;
+  for (wabt::Type t : sig.param_types) {
+    auto v = val_type(t);
+    if (!v || !slot_type(*v)) return make_error(what + " takes a " + t.GetName() + " parameter");
+    out.params.push_back(*v);
+  }
+  for (wabt::Type t : sig.result_types) {
+    auto v = val_type(t);
+    if (!v || !slot_type(*v)) return make_error(what + " returns a " + t.GetName());
+    out.results.push_back(*v);
+  }
+  return out;
+}
+
+Result<ItemType> global_type_of(const wabt::Global& global, const std::string& what) {
+  auto v = val_type(global.type);
+  if (!v || !slot_type(*v)) return make_error(what + " is a " + global.type.GetName() + " global");
+  ItemType type;
+  type.kind = ExternKind::Global;
+  type.value = *v;
+  type.is_mutable = global.mutable_;
+  return type;
+}
+
+Result<ItemType> table_type_of(const wabt::Table& table) {
+  ItemType type;
+  type.kind = ExternKind::Table;
+  type.value = val_type(table.elem_type).value_or(ValType::FuncRef);
+  type.limits = limits_of(table.elem_limits);
+  return type;
+}
+
+ItemType memory_type_of(const wabt::Memory& memory) {
+  ItemType type;
+  type.kind = ExternKind::Memory;
+  type.limits = limits_of(memory.page_limits);
+  return type;
+}
+
+Result<ArtifactInfo> describe(const wabt::Module& module) {
+  ArtifactInfo info;
+  for (const wabt::Import* import : module.imports) {
+    ImportInfo out{import->module_name, import->field_name, {}};
+    std::string what = "import " + import->module_name + "." + import->field_name;
+    switch (import->kind()) {
+      case wabt::ExternalKind::Func: {
+        auto type = func_type_of(wabt::cast<wabt::FuncImport>(import)->func.decl.sig, what);
+        if (!type) return type.error();
+        out.type.func = std::move(*type);
+        break;
+      }
+      case wabt::ExternalKind::Table: {
+        auto type = table_type_of(wabt::cast<wabt::TableImport>(import)->table);
+        if (!type) return type.error();
+        out.type = *type;
+        break;
+      }
+      case wabt::ExternalKind::Memory:
+        out.type = memory_type_of(wabt::cast<wabt::MemoryImport>(import)->memory);
+        break;
+      case wabt::ExternalKind::Global: {
+        auto type = global_type_of(wabt::cast<wabt::GlobalImport>(import)->global, what);
+        if (!type) return type.error();
+        out.type = *type;
+        break;
+      }
+      default: return make_error(what + ": tags are not supported");
+    }
+    info.imports.push_back(std::move(out));
+  }
+  for (const wabt::Export* item : module.exports) {
+    ExportInfo out{item->name, {}};
+    std::string what = "export " + item->name;
+    switch (item->kind) {
+      case wabt::ExternalKind::Func: {
+        const wabt::Func* func = module.GetFunc(item->var);
+        auto type = func_type_of(func->decl.sig, what);
+        if (!type) return type.error();
+        out.type.func = std::move(*type);
+        break;
+      }
+      case wabt::ExternalKind::Table: {
+        auto type = table_type_of(*module.GetTable(item->var));
+        if (!type) return type.error();
+        out.type = *type;
+        break;
+      }
+      case wabt::ExternalKind::Memory:
+        out.type = memory_type_of(*module.GetMemory(item->var));
+        break;
+      case wabt::ExternalKind::Global: {
+        auto type = global_type_of(*module.GetGlobal(item->var), what);
+        if (!type) return type.error();
+        out.type = *type;
+        break;
+      }
+      default: return make_error(what + ": tags are not supported");
+    }
+    info.exports.push_back(std::move(out));
+  }
+  if (module.num_memory_imports == 0 && !module.memories.empty()) {
+    info.memory = limits_of(module.memories[0]->page_limits);
+  }
+  return info;
+}
+
+std::optional<std::string> unsupported(const FeatureSet& features) {
+  if (features.simd) return "SIMD";
+  if (features.threads) return "threads";
+  if (features.tail_call) return "tail calls";
+  if (features.memory64) return "memory64";
+  if (features.multi_memory) return "several memories";
+  return std::nullopt;
+}
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+// wasm2c raises one code for every memory and table bounds failure and one
+// for every call_indirect failure; the interpreter names each. Memory
+// helpers come before funcref_table_init in the prelude, table helpers
+// after it.
+Result<std::string> post_process(std::string c) {
+  const std::string_view call_indirect =
+      "#define CALL_INDIRECT(table, t, ft, x, ...)             \\\n"
+      "  (LIKELY((x) < table.size && table.data[x].func &&     \\\n"
+      "          table.data[x].func_type == func_types[ft]) || \\\n"
+      "       TRAP(CALL_INDIRECT),                             \\\n";
+  const std::string_view precise =
+      "static int kiln_call_indirect_trap(const wasm_rt_funcref_table_t* table, u32 x, u32 type) {\n"
+      "  if (x >= table->size) wasm_rt_trap(WASM_RT_TRAP_TABLE_OOB);\n"
+      "  if (!table->data[x].func) wasm_rt_trap(WASM_RT_TRAP_CALL_INDIRECT_NULL);\n"
+      "  (void)type;\n"
+      "  wasm_rt_trap(WASM_RT_TRAP_CALL_INDIRECT_TYPE);\n"
+      "}\n"
+      "#define CALL_INDIRECT(table, t, ft, x, ...)             \\\n"
+      "  (LIKELY((x) < table.size && table.data[x].func &&     \\\n"
+      "          table.data[x].func_type == func_types[ft]) || \\\n"
+      "       kiln_call_indirect_trap(&(table), (x), func_types[ft]), \\\n";
+  size_t at = c.find(call_indirect);
+  if (at == std::string::npos) return make_error("unexpected C writer output (CALL_INDIRECT)");
+  c.replace(at, call_indirect.size(), precise);
+  size_t split = c.find("static inline void funcref_table_init(");
+  if (split == std::string::npos) return make_error("unexpected C writer output (funcref_table_init)");
+  std::string memory_part = c.substr(0, split);
+  std::string table_part = c.substr(split);
+  replace_all(memory_part, "TRAP(OOB)", "TRAP(MEMORY_OOB)");
+  replace_all(table_part, "TRAP(OOB)", "TRAP(TABLE_OOB)");
+  return memory_part + table_part;
+}
+
+}  // namespace
+
+std::string import_symbol(size_t index) { return mangle_name(kImportModuleCName) + mangle_name("i" + std::to_string(index)); }
+std::string export_symbol(size_t index) { return mangle_name(kModuleCName) + mangle_name("e" + std::to_string(index)); }
+
+std::string mangle_name(std::string_view name) {
+  std::string out = "Z_";
+  for (unsigned char c : name) {
+    if ((std::isalnum(c) && c != 'Z') || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%02X", c);
+      out += 'Z';
+      out += hex;
+    }
+  }
+  return out;
+}
+
+Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_view name) {
+  const std::string prefix = std::string(name) + ": aot: ";
+  wabt::Module module;
+  wabt::Errors errors;
+  wabt::Features features = wasm::accepted_features();
+  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false, /*stop_on_first_error=*/true,
+                                  /*fail_on_custom_section_error=*/false);
+  std::string filename(name);
+  if (!wabt::Succeeded(wabt::ReadBinaryIr(filename.c_str(), wasm.data(), wasm.size(), options, &errors, &module))) {
+    return make_error(prefix + (errors.empty() ? "cannot read the module" : errors.front().message));
+  }
+  FeatureSet used = wasm::detect_features(module);
+  if (auto what = unsupported(used)) {
+    return make_error(prefix + "the module uses " + *what +
+                      ", which WABT 1.0.32's C writer cannot translate" + kInterpOnly);
+  }
+  for (const wabt::Memory* memory : module.memories) {
+    if (memory->page_limits.initial > 65535) {
+      return make_error(prefix + "a memory of " + std::to_string(memory->page_limits.initial) +
+                        " pages is above the 65,535 pages the AOT backend supports");
+    }
+  }
+  if (!wabt::Succeeded(wabt::ValidateModule(&module, &errors, wabt::ValidateOptions(features)))) {
+    return make_error(prefix + (errors.empty() ? "invalid module" : errors.front().message));
+  }
+  auto info = describe(module);
+  if (!info) return make_error(prefix + info.error().message + ", which the AOT backend cannot pass" + kInterpOnly);
+  info->features = used.names();
+  // The C writer prints names raw into C comments and mangles them into
+  // symbols: a name holding "*/" or a newline breaks the C, and two imports
+  // with one name clash. kiln binds imports and exports by index, so the C
+  // sees synthetic names (import_symbol, export_symbol); the real ones stay in
+  // the metadata.
+  for (size_t i = 0; i < module.imports.size(); ++i) {
+    module.imports[i]->module_name = kImportModuleCName;
+    module.imports[i]->field_name = "i" + std::to_string(i);
+  }
+  for (size_t i = 0; i < module.exports.size(); ++i) module.exports[i]->name = "e" + std::to_string(i);
+  if (!wabt::Succeeded(wabt::GenerateNames(&module))) return make_error(prefix + "cannot name the module's items");
+  (void)wabt::ApplyNames(&module);
+
+  wabt::MemoryStream c_stream;
+  wabt::MemoryStream h_stream;
+  wabt::WriteCOptions write_options;
+  write_options.module_name = kModuleCName;
+  if (!wabt::Succeeded(wabt::WriteC(&c_stream, &h_stream, kHeaderName, &module, write_options))) {
+    return make_error(prefix + "the C writer failed");
+  }
+  Translation out;
+  const auto& c_data = c_stream.output_buffer().data;
+  const auto& h_data = h_stream.output_buffer().data;
+  auto c = post_process(std::string(c_data.begin(), c_data.end()));
+  if (!c) return make_error(prefix + c.error().message);
+  out.c_source = std::move(*c);
+  out.header.assign(h_data.begin(), h_data.end());
+  auto glue = generate_glue(*info, out.header);
+  if (!glue) return make_error(prefix + glue.error().message);
+  out.glue = std::move(*glue);
+  out.info = std::move(*info);
+  return out;
+}
+
+}  // namespace kiln::backends::aot

@@ -1,0 +1,51 @@
+// Translation of an (instrumented) wasm module to C: WABT's C writer called
+// as a library, its output post-processed so traps have the interpreter's
+// kinds, plus kiln's glue (artifact_glue.h). Compile side only.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "backends/aot/artifact_info.h"
+#include "kiln/result.h"
+
+namespace kiln::backends::aot {
+
+// The C symbol prefix every artifact uses: artifacts are separate shared
+// objects with hidden symbols, so they need no unique names.
+inline constexpr const char* kModuleCName = "m";
+inline constexpr const char* kHeaderName = "module.h";
+// Every import is renamed to kImportModuleCName."i<index>" and every export
+// to "e<index>" before the C writer sees them; these are their C symbols.
+inline constexpr const char* kImportModuleCName = "imports";
+std::string import_symbol(size_t index);
+std::string export_symbol(size_t index);
+
+// Ends the message of every "the AOT backend cannot run this module" error,
+// so callers can tell it from a failure and run the module on the
+// interpreter instead.
+inline constexpr const char* kInterpOnly = "; it runs on the interpreter (--backend interp)";
+
+inline bool is_interp_only(const std::string& message) {
+  return message.size() >= std::char_traits<char>::length(kInterpOnly) &&
+         message.ends_with(kInterpOnly);
+}
+
+struct Translation {
+  std::string c_source;   // wasm2c output, post-processed
+  std::string header;     // module.h
+  std::string glue;       // glue.c (artifact_glue.h)
+  ArtifactInfo info;      // without the artifact's hash
+};
+
+// Fails with a one-line reason for modules the C writer cannot express
+// (SIMD, threads, tail calls, memory64, several memories), memories above
+// 65,535 pages, and reference values crossing the boundary.
+Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_view name);
+
+// WABT 1.0.32's C symbol mangling: "Z_" then letters, digits (but 'Z') and
+// '_' as they are, anything else as Z<hex byte>.
+std::string mangle_name(std::string_view name);
+
+}  // namespace kiln::backends::aot

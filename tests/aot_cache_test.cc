@@ -1,0 +1,195 @@
+// The artifact cache and loader: a cached module starts no compiler, a
+// corrupted artifact is detected and rebuilt, artifacts with the same import
+// and export names coexist, modules the C writer cannot translate run on the
+// interpreter (or are refused when AOT is forced).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "backends/aot/aot_backend.h"
+#include "backends/aot/artifact_cache.h"
+#include "backends/aot/c_compiler.h"
+#include "kiln/instance.h"
+#include "kiln/linker.h"
+#include "kiln/module.h"
+#include "kiln/store.h"
+#include "tests/aot_test_support.h"
+#include "tests/test_support.h"
+#include "wasm/wat_parser.h"
+
+namespace kiln {
+namespace {
+
+namespace fs = std::filesystem;
+using backends::aot::ArtifactCache;
+using backends::aot::compiler_invocations;
+
+std::vector<uint8_t> wat(const std::string& text) {
+  auto bytes = wasm::wat_to_wasm(text, "test.wat");
+  if (!bytes.ok()) throw std::runtime_error(bytes.error().message);
+  return std::move(bytes).value();
+}
+
+const char* kAnswer = R"((module (func (export "answer") (result i32) (i32.const 42))))";
+
+TEST(AotCache, SecondLoadStartsNoCompiler) {
+  std::string dir = test::fresh_cache_dir("second");
+  auto bytes = wat(kAnswer);
+  uint64_t before = compiler_invocations();
+  {
+    Engine engine = test::make_engine(BackendKind::Aot, dir);
+    auto module = Module::compile(engine, bytes, "answer.wasm");
+    ASSERT_TRUE(module.ok()) << module.error().message;
+  }
+  uint64_t after_first = compiler_invocations();
+  EXPECT_GT(after_first, before) << "the first load compiles";
+  // A new engine (a new backend, as in a new process) on the same cache.
+  Engine engine = test::make_engine(BackendKind::Aot, dir);
+  auto module = Module::compile(engine, bytes, "answer.wasm");
+  ASSERT_TRUE(module.ok()) << module.error().message;
+  EXPECT_EQ(compiler_invocations(), after_first) << "a cached module starts no compiler";
+  Store store(engine);
+  auto instance = store.instantiate(*module, Linker());
+  ASSERT_TRUE(instance.ok()) << instance.error().message;
+  CallResult result = instance->call("answer", {});
+  ASSERT_TRUE(result.returned());
+  EXPECT_EQ(result.values.at(0).i32, 42u);
+  fs::remove_all(dir);
+}
+
+TEST(AotCache, CorruptedArtifactIsDetectedAndRebuilt) {
+  std::string dir = test::fresh_cache_dir("corrupt");
+  ArtifactCache cache(dir);
+  auto bytes = wat(R"((module (func (export "seven") (result i32) (i32.const 7))))");
+  auto built = cache.get_or_build(bytes, "seven.wasm");
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  EXPECT_TRUE(built->built);
+  auto key = cache.key_for(bytes);
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(cache.find(*key).has_value());
+
+  {  // flip bytes in the middle of the shared object
+    std::fstream file(built->so_path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(fs::file_size(built->so_path) / 2));
+    file.write("\xde\xad\xbe\xef", 4);
+  }
+  EXPECT_FALSE(cache.find(*key).has_value()) << "the hash check catches the corruption";
+  EXPECT_FALSE(fs::exists(built->so_path)) << "the corrupted artifact is removed";
+
+  uint64_t before = compiler_invocations();
+  auto rebuilt = cache.get_or_build(bytes, "seven.wasm");
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().message;
+  EXPECT_TRUE(rebuilt->built);
+  EXPECT_EQ(compiler_invocations(), before + 1);
+  EXPECT_TRUE(cache.find(*key).has_value());
+  fs::remove_all(dir);
+}
+
+TEST(AotCache, TruncatedMetadataIsRebuilt) {
+  std::string dir = test::fresh_cache_dir("meta");
+  ArtifactCache cache(dir);
+  auto bytes = wat(R"((module (func (export "eight") (result i32) (i32.const 8))))");
+  auto built = cache.get_or_build(bytes, "eight.wasm");
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  std::string json = built->so_path.substr(0, built->so_path.size() - 3) + ".json";
+  std::ofstream(json, std::ios::trunc) << "{";
+  auto again = cache.get_or_build(bytes, "eight.wasm");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->built);
+  fs::remove_all(dir);
+}
+
+// Both modules import env.f and export "run" and "memory": inside one
+// process each artifact keeps its own symbols, and each instance its own
+// host function.
+TEST(AotLoader, ModulesWithIdenticalNamesCoexist) {
+  Engine engine = test::make_engine(BackendKind::Aot);
+  const char* shape = R"((module
+      (import "env" "f" (func $f (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param i32) (result i32)
+        (i32.add (call $f (local.get 0)) (i32.const %d))))
+  )";
+  char first[512], second[512];
+  std::snprintf(first, sizeof first, shape, 1000);
+  std::snprintf(second, sizeof second, shape, 2000);
+  auto a = Module::compile(engine, wat(first), "a.wasm");
+  auto b = Module::compile(engine, wat(second), "b.wasm");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_TRUE(b.ok()) << b.error().message;
+
+  auto linker_with = [](int32_t factor) {
+    Linker linker;
+    linker.define("env", "f",
+                  HostFunc{FuncType{{ValType::I32}, {ValType::I32}},
+                           [factor](HostContext&, std::span<const Value> args, std::span<Value> results) {
+                             results[0] = Value::from_i32(static_cast<int32_t>(args[0].i32) * factor);
+                             return HostResult::ok();
+                           }});
+    return linker;
+  };
+  Store store(engine);
+  auto ia = store.instantiate(*a, linker_with(2));
+  auto ib = store.instantiate(*b, linker_with(3));
+  ASSERT_TRUE(ia.ok()) << ia.error().message;
+  ASSERT_TRUE(ib.ok()) << ib.error().message;
+  CallResult ra = ia->call("run", std::vector<Value>{Value::from_i32(5)});
+  CallResult rb = ib->call("run", std::vector<Value>{Value::from_i32(5)});
+  ASSERT_TRUE(ra.returned() && rb.returned());
+  EXPECT_EQ(ra.values[0].i32, 1010u);
+  EXPECT_EQ(rb.values[0].i32, 2015u);
+}
+
+const char* kSimd = R"((module
+  (func (export "lanes") (result i32)
+    (i32x4.extract_lane 2 (v128.const i32x4 1 2 3 4)))))";
+
+TEST(AotFallback, SimdModuleRunsOnTheInterpreter) {
+  Engine engine = test::make_engine(BackendKind::Aot);
+  auto module = Module::compile(engine, wat(kSimd), "simd.wasm");
+  ASSERT_TRUE(module.ok()) << module.error().message;
+  EXPECT_TRUE(backends::is_interp_fallback(module->backend_module()));
+  Store store(engine);
+  auto instance = store.instantiate(*module, Linker());
+  ASSERT_TRUE(instance.ok()) << instance.error().message;
+  CallResult result = instance->call("lanes", {});
+  ASSERT_TRUE(result.returned());
+  EXPECT_EQ(result.values[0].i32, 3u);
+  EXPECT_GT(result.fuel_used, 0u) << "fuel is still metered through the mirrored fuel global";
+}
+
+TEST(AotFallback, SimdModuleIsRefusedWhenAotIsForced) {
+  Engine engine = test::make_engine(BackendKind::Aot, test::aot_test_cache_dir(), /*fallback=*/false);
+  auto module = Module::compile(engine, wat(kSimd), "simd.wasm");
+  ASSERT_FALSE(module.ok());
+  EXPECT_NE(module.error().message.find("SIMD"), std::string::npos) << module.error().message;
+  EXPECT_EQ(module.error().message.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(AotCompiler, KilnCompileFillsTheCacheAndShowsProgress) {
+  std::string dir = test::fresh_cache_dir("cc");
+  // The compiler identity is taken once per process, so run a child kiln.
+  auto result = test::run_kiln({"compile", "--cache-dir", dir, test::guest_path("trap_kinds")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("compiled"), std::string::npos) << result.out;
+  auto again = test::run_kiln({"compile", "--cache-dir", dir, test::guest_path("trap_kinds")});
+  EXPECT_NE(again.out.find("cached"), std::string::npos) << again.out;
+  fs::remove_all(dir);
+}
+
+TEST(AotCompiler, MissingCompilerIsAClearError) {
+  std::string dir = test::fresh_cache_dir("nocc");
+  ::setenv("CC", "/nonexistent/kiln-test-cc", 1);
+  auto result = test::run_kiln({"compile", "--cache-dir", dir, test::guest_path("trap_kinds")});
+  ::unsetenv("CC");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("C compiler"), std::string::npos) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace kiln
