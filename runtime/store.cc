@@ -34,6 +34,8 @@ struct Store::Impl {
   std::vector<std::pair<const void*, std::shared_ptr<void>>> host_data;
 
   explicit Impl(const Engine& e) : engine(e) {}
+  // The backend's instances refer to their modules: they go first.
+  ~Impl() { backend.reset(); }
 
   int64_t slot() const { return static_cast<int64_t>(backend->global_get(fuel_slot).i64); }
   void set_slot(int64_t value) { backend->global_set(fuel_slot, Value::from_i64(value)); }
