@@ -160,7 +160,7 @@ struct GlobalItem {
   bool is_mutable = false;
 };
 
-struct AotModule final : runtime::BackendModule {
+struct AotModule final : runtime::BackendModule, std::enable_shared_from_this<AotModule> {
   std::shared_ptr<const LoadedArtifact> artifact;  // null for a fallback module
   ArtifactInfo info;
   std::shared_ptr<const runtime::BackendModule> interp;  // the interpreter's, for a fallback module
@@ -174,7 +174,8 @@ Extern from_interp(Extern item) { return Extern{item.kind, item.handle | kInterp
 
 struct AotInstance {
   ImportContext context{};
-  const AotModule* module = nullptr;
+  // Shared: the module must outlive the instance, whoever drops it first.
+  std::shared_ptr<const AotModule> module;
   void* data = nullptr;  // the generated instance struct
   bool initialized = false;
   std::vector<const FuncItem*> import_funcs;  // by import index; null for other kinds
@@ -386,7 +387,7 @@ Result<uint32_t> AotStore::instantiate(const runtime::BackendModule& backend_mod
                       " pages, over the memory limit of " + std::to_string(options.max_memory_pages) + " pages");
   }
   auto instance = std::make_unique<AotInstance>();
-  instance->module = &module;
+  instance->module = module.shared_from_this();
   instance->context.header.self = &instance->context.header;
   instance->context.store = this;
   instance->context.instance = instance.get();
@@ -722,7 +723,7 @@ Result<uint32_t> AotStore::instantiate_fallback(const AotModule& module, std::sp
   if (--interp_depth == 0) sync_from_interp();
   if (!index) return index.error();
   auto instance = std::make_unique<AotInstance>();
-  instance->module = &module;
+  instance->module = module.shared_from_this();
   instance->interp_index = *index;
   instances.push_back(std::move(instance));
   return static_cast<uint32_t>(instances.size() - 1);
