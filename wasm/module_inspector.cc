@@ -6,6 +6,7 @@
 #include <string>
 
 #include "wasm/feature_detector.h"
+#include "wasm/value_types.h"
 
 namespace kiln {
 
@@ -40,22 +41,12 @@ namespace kiln::wasm {
 namespace {
 
 // Validated modules only hold the value types kiln accepts (no GC types).
-ValType to_val_type(wabt::Type type) {
-  switch (type) {
-    case wabt::Type::I64: return ValType::I64;
-    case wabt::Type::F32: return ValType::F32;
-    case wabt::Type::F64: return ValType::F64;
-    case wabt::Type::V128: return ValType::V128;
-    case wabt::Type::FuncRef: return ValType::FuncRef;
-    case wabt::Type::ExternRef: return ValType::ExternRef;
-    default: return ValType::I32;
-  }
-}
+ValType val_type_of(wabt::Type type) { return wasm::to_val_type(type).value_or(ValType::I32); }
 
 FuncType to_func_type(const wabt::FuncSignature& sig) {
   FuncType type;
-  for (wabt::Type param : sig.param_types) type.params.push_back(to_val_type(param));
-  for (wabt::Type result : sig.result_types) type.results.push_back(to_val_type(result));
+  for (wabt::Type param : sig.param_types) type.params.push_back(val_type_of(param));
+  for (wabt::Type result : sig.result_types) type.results.push_back(val_type_of(result));
   return type;
 }
 
@@ -77,11 +68,11 @@ MemoryDesc describe(const wabt::Memory& memory, bool imported) {
 }
 
 TableDesc describe(const wabt::Table& table, bool imported) {
-  return {to_val_type(table.elem_type), to_limits(table.elem_limits), imported};
+  return {val_type_of(table.elem_type), to_limits(table.elem_limits), imported};
 }
 
 GlobalDesc describe(const wabt::Global& global, bool imported) {
-  return {to_val_type(global.type), global.mutable_, imported};
+  return {val_type_of(global.type), global.mutable_, imported};
 }
 
 // e.g. "memory 1..2", "memory64 1.. shared"

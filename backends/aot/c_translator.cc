@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "backends/aot/artifact_glue.h"
+#include "wasm/value_types.h"
 #include "wabt/apply-names.h"
 #include "wabt/binary-reader-ir.h"
 #include "wabt/binary-reader.h"
@@ -19,18 +20,6 @@ namespace kiln::backends::aot {
 
 namespace {
 
-std::optional<ValType> val_type(wabt::Type type) {
-  switch (type) {
-    case wabt::Type::I32: return ValType::I32;
-    case wabt::Type::I64: return ValType::I64;
-    case wabt::Type::F32: return ValType::F32;
-    case wabt::Type::F64: return ValType::F64;
-    case wabt::Type::V128: return ValType::V128;
-    case wabt::Type::FuncRef: return ValType::FuncRef;
-    case wabt::Type::ExternRef: return ValType::ExternRef;
-    default: return std::nullopt;
-  }
-}
 
 Limits limits_of(const wabt::Limits& limits) {
   Limits out{limits.initial, std::nullopt};
@@ -45,12 +34,12 @@ bool slot_type(ValType type) { return type != ValType::V128 && type != ValType::
 Result<FuncType> func_type_of(const wabt::FuncSignature& sig, const std::string& what) {
   FuncType out;
   for (wabt::Type t : sig.param_types) {
-    auto v = val_type(t);
+    auto v = wasm::to_val_type(t);
     if (!v || !slot_type(*v)) return make_error(what + " takes a " + t.GetName() + " parameter");
     out.params.push_back(*v);
   }
   for (wabt::Type t : sig.result_types) {
-    auto v = val_type(t);
+    auto v = wasm::to_val_type(t);
     if (!v || !slot_type(*v)) return make_error(what + " returns a " + t.GetName());
     out.results.push_back(*v);
   }
@@ -58,7 +47,7 @@ Result<FuncType> func_type_of(const wabt::FuncSignature& sig, const std::string&
 }
 
 Result<ItemType> global_type_of(const wabt::Global& global, const std::string& what) {
-  auto v = val_type(global.type);
+  auto v = wasm::to_val_type(global.type);
   if (!v || !slot_type(*v)) return make_error(what + " is a " + global.type.GetName() + " global");
   ItemType type;
   type.kind = ExternKind::Global;
@@ -70,7 +59,7 @@ Result<ItemType> global_type_of(const wabt::Global& global, const std::string& w
 Result<ItemType> table_type_of(const wabt::Table& table) {
   ItemType type;
   type.kind = ExternKind::Table;
-  type.value = val_type(table.elem_type).value_or(ValType::FuncRef);
+  type.value = wasm::to_val_type(table.elem_type).value_or(ValType::FuncRef);
   type.limits = limits_of(table.elem_limits);
   return type;
 }
