@@ -32,10 +32,6 @@ class BackendModule {
   virtual ~BackendModule() = default;
 };
 
-// What one call into a backend produced. `fuel_used`, `elapsed` and the
-// memory peak are filled in by runtime/, not by the backend.
-using BackendCallResult = CallResult;
-
 struct InstantiateOptions {
   // Linear memories are capped at this many pages: memory.grow past it
   // returns -1; an initial size above it fails instantiation.
@@ -65,13 +61,13 @@ class BackendStore {
   virtual Extern new_table(ValType element, uint32_t min, std::optional<uint32_t> max) = 0;
   virtual Extern new_global(Value value, bool is_mutable) = 0;
 
-  virtual std::optional<FuncType> func_type(Extern func) const = 0;
   virtual Value global_get(Extern global) const = 0;
   virtual void global_set(Extern global, Value value) = 0;
   virtual std::span<uint8_t> memory_data(Extern memory) const = 0;
 
   // Runs a function. Returned / Trapped / Exited (a host function asked to
-  // exit) / Failed (wrong argument count or types).
+  // exit) / Failed (wrong argument count or types). `fuel_used`, `elapsed`
+  // and the memory peak are filled in by runtime/, not by the backend.
   virtual CallResult call(Extern func, std::span<const Value> args) = 0;
 };
 

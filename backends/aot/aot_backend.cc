@@ -212,7 +212,6 @@ struct AotStore final : runtime::BackendStore {
   Extern new_memory(uint64_t min_pages, std::optional<uint64_t> max_pages) override;
   Extern new_table(ValType element, uint32_t min, std::optional<uint32_t> max) override;
   Extern new_global(Value value, bool is_mutable) override;
-  std::optional<FuncType> func_type(Extern func) const override;
   Value global_get(Extern global) const override;
   void global_set(Extern global, Value value) override;
   std::span<uint8_t> memory_data(Extern memory) const override;
@@ -504,12 +503,6 @@ Extern AotStore::new_global(Value value, bool is_mutable) {
   kiln_slot_t& slot = host_global_values.emplace_back(to_slot(value));
   globals.push_back(GlobalItem{&slot, value.type, is_mutable});
   return Extern{ExternKind::Global, globals.size() - 1};
-}
-
-std::optional<FuncType> AotStore::func_type(Extern func) const {
-  if (is_interp(func)) return interp_store->func_type(to_interp(func));
-  if (func.kind != ExternKind::Func || func.handle >= funcs.size()) return std::nullopt;
-  return funcs[func.handle].type;
 }
 
 Value AotStore::global_get(Extern global) const {

@@ -52,7 +52,6 @@ class InterpStore final : public runtime::BackendStore {
   Extern new_table(ValType element, uint32_t min, std::optional<uint32_t> max) override;
   Extern new_global(Value value, bool is_mutable) override;
 
-  std::optional<FuncType> func_type(Extern func) const override;
   Value global_get(Extern global) const override;
   void global_set(Extern global, Value value) override;
   std::span<uint8_t> memory_data(Extern memory) const override;
@@ -207,13 +206,6 @@ Extern InterpStore::new_global(Value value, bool is_mutable) {
   auto object = wi::Global::New(store_, type, refs_.to_wabt(value));
   host_items_.push_back(object);
   return extern_of(ExternKind::Global, object.ref());
-}
-
-std::optional<FuncType> InterpStore::func_type(Extern func) const {
-  if (func.kind != ExternKind::Func) return std::nullopt;
-  wi::Func::Ptr object;
-  if (!wabt::Succeeded(const_cast<wi::Store&>(store_).Get(ref_of(func), &object))) return std::nullopt;
-  return interp::to_kiln(object->type());
 }
 
 Value InterpStore::global_get(Extern global) const {
