@@ -1,21 +1,13 @@
 #include "backends/interp/interp_values.h"
 
-#include "wasm/value_types.h"
-
 #include <cstring>
 #include <string_view>
 
+#include "wasm/value_types.h"
+
 namespace kiln::backends::interp {
 
-std::optional<ValType> to_kiln(wabt::Type type) { return wasm::to_val_type(type); }
 wabt::Type to_wabt(ValType type) { return wasm::to_wabt_type(type); }
-
-FuncType to_kiln(const wi::FuncType& type) {
-  FuncType result;
-  for (auto t : type.params) result.params.push_back(to_kiln(t).value_or(ValType::I32));
-  for (auto t : type.results) result.results.push_back(to_kiln(t).value_or(ValType::I32));
-  return result;
-}
 
 wi::FuncType to_wabt(const FuncType& type) {
   wi::ValueTypes params, results;

@@ -12,9 +12,7 @@ namespace kiln::backends::interp {
 
 namespace wi = wabt::interp;
 
-std::optional<ValType> to_kiln(wabt::Type type);
 wabt::Type to_wabt(ValType type);
-FuncType to_kiln(const wi::FuncType& type);
 wi::FuncType to_wabt(const FuncType& type);
 
 // References need the Store: externrefs the host made are Foreign objects.
