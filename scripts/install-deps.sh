@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Installs everything kiln's build, tests and benchmarks need on Debian 12.
+# Installs the Debian 12 packages in scripts/debian-packages.txt (with sudo
+# when not run as root).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
+packages=$(grep -v '^#' "$(dirname "$0")/debian-packages.txt")
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends \
-  cmake ninja-build clang lld gcc g++ make pkg-config ca-certificates \
-  wabt wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev rapidjson-dev \
-  libboost-context-dev libssl-dev python3 >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $packages >/dev/null
