@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -161,6 +162,31 @@ TEST(AotFallback, SimdModuleRunsOnTheInterpreter) {
   EXPECT_GT(result.fuel_used, 0u) << "fuel is still metered through the mirrored fuel global";
 }
 
+// v128 locals alone: the C writer cannot declare one, but one that no
+// instruction touches needs no C, so only a touched one keeps the module on
+// the interpreter (and the wasm2c abort never happens).
+TEST(AotFallback, OnlyTouchedV128LocalsNeedTheInterpreter) {
+  Engine engine = test::make_engine(BackendKind::Aot);
+  auto untouched = Module::compile(engine, wat(R"((module
+    (func (export "f") (param i64) (result i64) (local f64 v128 v128) (local.get 0))))"),
+                                   "untouched.wasm");
+  ASSERT_TRUE(untouched.ok()) << untouched.error().message;
+  EXPECT_FALSE(backends::is_interp_fallback(untouched->backend_module()));
+  Store store(engine);
+  auto instance = store.instantiate(*untouched, Linker());
+  ASSERT_TRUE(instance.ok()) << instance.error().message;
+  CallResult result = instance->call("f", std::vector<Value>{Value::from_i64(-9)});
+  ASSERT_TRUE(result.returned());
+  EXPECT_EQ(static_cast<int64_t>(result.values.at(0).i64), -9);
+
+  auto touched = Module::compile(engine, wat(R"((module
+    (func (export "f") (param i64) (result i64) (local v128)
+      (local.set 1 (local.get 1)) (local.get 0))))"),
+                                 "touched.wasm");
+  ASSERT_TRUE(touched.ok()) << touched.error().message;
+  EXPECT_TRUE(backends::is_interp_fallback(touched->backend_module()));
+}
+
 TEST(AotFallback, SimdModuleIsRefusedWhenAotIsForced) {
   Engine engine = test::make_engine(BackendKind::Aot, test::aot_test_cache_dir(), /*fallback=*/false);
   auto module = Module::compile(engine, wat(kSimd), "simd.wasm");
@@ -188,6 +214,115 @@ TEST(AotCompiler, MissingCompilerIsAClearError) {
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("C compiler"), std::string::npos) << result.err;
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  fs::remove_all(dir);
+}
+
+// ---- eviction ---------------------------------------------------------------
+
+std::vector<uint8_t> tiny_module(int n) {
+  return wat("(module (func (export \"n\") (result i32) (i32.const " + std::to_string(n) + ")))");
+}
+
+std::string metadata_of(const std::string& so_path) { return so_path.substr(0, so_path.size() - 3) + ".json"; }
+
+bool stored(const std::string& so_path) { return fs::exists(so_path) && fs::exists(metadata_of(so_path)); }
+bool gone(const std::string& so_path) { return !fs::exists(so_path) && !fs::exists(metadata_of(so_path)); }
+
+// Artifacts built into `cache`, their last use set explicitly (oldest
+// first), so the order does not depend on the clock's resolution.
+struct Filled {
+  std::vector<std::string> so_paths;
+  std::vector<uint64_t> bytes;
+};
+
+Filled fill(const ArtifactCache& cache, int first, int count) {
+  Filled out;
+  auto now = fs::file_time_type::clock::now();
+  for (int i = 0; i < count; ++i) {
+    auto built = cache.get_or_build(tiny_module(first + i), "tiny.wasm");
+    if (!built.ok()) throw std::runtime_error(built.error().message);
+    out.so_paths.push_back(built->so_path);
+    out.bytes.push_back(fs::file_size(built->so_path) + fs::file_size(metadata_of(built->so_path)));
+    fs::last_write_time(metadata_of(built->so_path), now - std::chrono::hours(count - i));
+  }
+  return out;
+}
+
+TEST(AotCacheEviction, LeastRecentlyUsedArtifactsGoFirst) {
+  std::string dir = test::fresh_cache_dir("evict");
+  ArtifactCache unlimited(dir, /*max_bytes=*/0);
+  Filled old = fill(unlimited, 1000, 5);
+  // A hit is a use: artifact 0, the oldest, becomes the most recent.
+  auto key0 = unlimited.key_for(tiny_module(1000));
+  ASSERT_TRUE(key0.ok());
+  ASSERT_TRUE(unlimited.find(*key0).has_value());
+
+  // Room for three: the one the build adds, artifact 0 and artifact 4. The
+  // slack covers the new artifact differing from the others by a few bytes.
+  uint64_t largest = *std::max_element(old.bytes.begin(), old.bytes.end());
+  uint64_t smallest = *std::min_element(old.bytes.begin(), old.bytes.end());
+  ArtifactCache capped(dir, old.bytes[0] + old.bytes[4] + largest + smallest / 2);
+  auto added = capped.get_or_build(tiny_module(2000), "tiny.wasm");
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_TRUE(added->built);
+  EXPECT_TRUE(stored(added->so_path)) << "the artifact just built is kept";
+  EXPECT_TRUE(stored(old.so_paths[0])) << "recently used";
+  EXPECT_TRUE(stored(old.so_paths[4])) << "recently built";
+  for (int i : {1, 2, 3}) EXPECT_TRUE(gone(old.so_paths[i])) << "least recently used: " << i;
+
+  // An evicted module is rebuilt on its next load, and loads.
+  uint64_t before = compiler_invocations();
+  auto again = capped.get_or_build(tiny_module(1001), "tiny.wasm");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->built);
+  EXPECT_EQ(compiler_invocations(), before + 1);
+  EXPECT_TRUE(stored(again->so_path));
+  fs::remove_all(dir);
+}
+
+TEST(AotCacheEviction, AnArtifactBeingLoadedIsNotEvicted) {
+  std::string dir = test::fresh_cache_dir("pin");
+  ArtifactCache unlimited(dir, /*max_bytes=*/0);
+  Filled old = fill(unlimited, 3000, 2);
+  auto key0 = unlimited.key_for(tiny_module(3000));
+  ASSERT_TRUE(key0.ok());
+  {
+    // Between find() and dlopen, as the aot backend holds it.
+    auto loading = unlimited.find(*key0);
+    ASSERT_TRUE(loading.has_value());
+    fs::last_write_time(metadata_of(old.so_paths[0]), fs::file_time_type::clock::now() - std::chrono::hours(9));
+    ArtifactCache tiny(dir, /*max_bytes=*/1);
+    auto added = tiny.get_or_build(tiny_module(3100), "tiny.wasm");
+    ASSERT_TRUE(added.ok()) << added.error().message;
+    EXPECT_TRUE(stored(old.so_paths[0])) << "the oldest, but held by a loader";
+    EXPECT_TRUE(gone(old.so_paths[1]));
+    EXPECT_TRUE(stored(added->so_path));
+  }
+  // Released: the next pass takes it (and everything else: 1 byte fits nothing).
+  EXPECT_EQ(ArtifactCache(dir, 1).prune(), 2u);
+  EXPECT_TRUE(gone(old.so_paths[0]));
+  fs::remove_all(dir);
+}
+
+TEST(AotCacheEviction, CapComesFromTheConstructorOrTheEnvironment) {
+  std::string dir = test::fresh_cache_dir("cap");
+  ::unsetenv("KILN_CACHE_MAX_BYTES");
+  EXPECT_EQ(ArtifactCache(dir).max_bytes(), ArtifactCache::kDefaultMaxBytes);
+  EXPECT_EQ(ArtifactCache::kDefaultMaxBytes, uint64_t{1} << 30);
+  ::setenv("KILN_CACHE_MAX_BYTES", "12345", 1);
+  EXPECT_EQ(ArtifactCache(dir).max_bytes(), 12345u);
+  ::setenv("KILN_CACHE_MAX_BYTES", "64M", 1);
+  EXPECT_EQ(ArtifactCache(dir).max_bytes(), uint64_t{64} << 20);
+  ::setenv("KILN_CACHE_MAX_BYTES", "2GiB", 1);
+  EXPECT_EQ(ArtifactCache(dir).max_bytes(), uint64_t{2} << 30);
+  ::setenv("KILN_CACHE_MAX_BYTES", "0", 1);
+  EXPECT_EQ(ArtifactCache(dir).max_bytes(), 0u) << "0: no cap";
+  ::setenv("KILN_CACHE_MAX_BYTES", "lots", 1);
+  EXPECT_EQ(ArtifactCache(dir).max_bytes(), ArtifactCache::kDefaultMaxBytes) << "unreadable: the default";
+  ::setenv("KILN_CACHE_MAX_BYTES", "-5", 1);
+  EXPECT_EQ(ArtifactCache(dir).max_bytes(), ArtifactCache::kDefaultMaxBytes);
+  EXPECT_EQ(ArtifactCache(dir, 777).max_bytes(), 777u) << "the constructor's wins";
+  ::unsetenv("KILN_CACHE_MAX_BYTES");
   fs::remove_all(dir);
 }
 

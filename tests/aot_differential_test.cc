@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <set>
 
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"
 #include "kiln/module.h"

@@ -24,6 +24,35 @@ TEST(BenchCommandTest, ReportsRatioAndGeomeanForOneProgram) {
   EXPECT_EQ(run.out.find("sieve"), std::string::npos) << "--program fib runs fib alone";
 }
 
+// Each variant of fib is compiled once into the test cache; later runs only
+// time them.
+TEST(BenchCommandTest, BreakdownShowsEveryBuildOfTheModule) {
+  auto run = test::run_kiln(
+      {"bench", "--backend", "aot", "--breakdown", "--repeat", "1", "--rounds", "4", "--program", "fib"});
+  ASSERT_EQ(run.exit_code, cli::kExitOk) << run.err;
+  const std::string ratio = R"( +\d+\.\d+x)";
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\| +plain +\+conform +\+fuel +bounds\n)"))) << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\nfib .*\|)" + ratio + ratio + ratio + ratio + "\n"))) << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(\ngeomean .*\|)" + ratio + ratio + ratio + ratio + "\n")))
+      << run.out;
+}
+
+TEST(BenchCommandTest, BreakdownIsForTheAotBackend) {
+  auto run = test::run_kiln({"bench", "--backend", "interp", "--breakdown", "--program", "fib"});
+  EXPECT_EQ(run.exit_code, cli::kExitUsage);
+  EXPECT_NE(run.err.find("--breakdown"), std::string::npos) << run.err;
+}
+
+TEST(BenchCommandTest, StartupComparesWholeProcessesWithNative) {
+  auto run = test::run_kiln({"bench", "--backend", "aot", "--startup", "--startup-runs", "3"});
+  ASSERT_EQ(run.exit_code, cli::kExitOk) << run.err;
+  const std::string number = R"(\d+\.\d+)";
+  EXPECT_TRUE(std::regex_search(run.out, std::regex("\nhello.native +" + number + " +" + number + "\n"))) << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex("\nkiln run --backend aot +" + number + " +" + number + "\n")))
+      << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex("\nratio +" + number + "x +" + number + "x\n"))) << run.out;
+}
+
 TEST(BenchCommandTest, UnknownProgramIsAnError) {
   auto run = test::run_kiln({"bench", "--repeat", "1", "--program", "no_such_program"});
   EXPECT_EQ(run.exit_code, cli::kExitUnreadable);

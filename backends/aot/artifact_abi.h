@@ -15,7 +15,13 @@
  * links against any set of host functions without being recompiled.
  *
  * Values cross the boundary as kiln_slot_t arrays: arguments in slots
- * [0, params), results written back from slot 0 on.
+ * [0, params), results written back from slot 0 on. A funcref (three words
+ * in wasm2c) crosses as a pointer to a wasm_rt_funcref_t, NULL for null;
+ * the caller owns that storage: for results, it puts the address of a
+ * scratch array of one wasm_rt_funcref_t per result in slot
+ * max(params, results) (so such a call takes one slot more), and the callee
+ * copies funcref result i to element i and points slot i at it. The
+ * pointers are valid until the caller's next use of the array.
  *
  * Bump KILN_ARTIFACT_ABI_VERSION on any change to this file or to the glue's
  * contract: it is part of the artifact cache key. */
@@ -36,10 +42,11 @@
 extern "C" {
 #endif
 
-#define KILN_ARTIFACT_ABI_VERSION 1
+#define KILN_ARTIFACT_ABI_VERSION 2
 #define KILN_ARTIFACT_SYMBOL "kiln_artifact_v1"
 
-/** One wasm value: i32 and f32 in the low 32 bits, externref as a pointer. */
+/** One wasm value: i32 and f32 in the low 32 bits, externref as a pointer,
+ * funcref as a pointer to a wasm_rt_funcref_t. */
 typedef union {
   uint32_t i32;
   uint64_t i64;

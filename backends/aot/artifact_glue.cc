@@ -1,5 +1,6 @@
 #include "backends/aot/artifact_glue.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 #include <sstream>
@@ -23,7 +24,9 @@ std::optional<CType> c_type(ValType type) {
     case ValType::I64: return CType{"u64", "i64", 'j'};
     case ValType::F32: return CType{"f32", "f32", 'f'};
     case ValType::F64: return CType{"f64", "f64", 'd'};
-    case ValType::ExternRef: return CType{"wasm_rt_externref_t", "ref", 0};
+    case ValType::ExternRef: return CType{"wasm_rt_externref_t", "ref", 'e'};
+    // Three words: crosses as a pointer to one (artifact_abi.h).
+    case ValType::FuncRef: return CType{"wasm_rt_funcref_t", "ref", 'r'};
     default: return std::nullopt;
   }
 }
@@ -49,27 +52,43 @@ Result<std::string> return_type(const std::vector<ValType>& results) {
   if (results.size() == 1) return std::string(c_type(results[0])->type);
   std::string name = "struct wasm_multi_";
   for (ValType type : results) {
-    char letter = c_type(type)->letter;
-    if (!letter) return make_error("a multi-value function returns a reference");
-    name += letter;
+    name += c_type(type)->letter;
   }
   return name;
 }
 
+// The slot holding the funcref scratch array of a call of this type.
+size_t scratch_slot(const FuncType& type) { return std::max(type.params.size(), type.results.size()); }
+
+// A C expression reading argument `index` from slots.
+std::string read_slot(ValType type, size_t index) {
+  std::string slot = "s[" + std::to_string(index) + "]." + c_type(type)->slot;
+  return type == ValType::FuncRef ? "kiln_funcref_in(" + slot + ")" : slot;
+}
+
+// A C statement writing result `index` (expression `value`) to slots.
+std::string write_slot(ValType type, size_t index, size_t scratch, const std::string& value) {
+  std::string slot = "s[" + std::to_string(index) + "]." + c_type(type)->slot;
+  if (type != ValType::FuncRef) return "  " + slot + " = " + value + ";\n";
+  return "  " + slot + " = kiln_funcref_out(s, " + std::to_string(scratch) + ", " + std::to_string(index) + ", " +
+         value + ");\n";
+}
+
 // Stores a call's results (expression `call`) into slots.
-Result<std::string> store_results(const std::vector<ValType>& results, const std::string& call) {
+Result<std::string> store_results(const FuncType& type, const std::string& call) {
+  const std::vector<ValType>& results = type.results;
   std::ostringstream out;
   if (results.empty()) {
     out << "  " << call << ";\n";
   } else if (results.size() == 1) {
-    out << "  s[0]." << c_type(results[0])->slot << " = " << call << ";\n";
+    out << write_slot(results[0], 0, scratch_slot(type), call);
   } else {
-    auto type = return_type(results);
-    if (!type) return type.error();
-    out << "  " << *type << " r = " << call << ";\n";
+    auto ret = return_type(results);
+    if (!ret) return ret.error();
+    out << "  " << *ret << " r = " << call << ";\n";
     for (size_t i = 0; i < results.size(); ++i) {
-      const CType ct = *c_type(results[i]);
-      out << "  s[" << i << "]." << ct.slot << " = r." << ct.letter << i << ";\n";
+      out << write_slot(results[i], i, scratch_slot(type),
+                        "r." + std::string(1, c_type(results[i])->letter) + std::to_string(i));
     }
   }
   return out.str();
@@ -125,6 +144,19 @@ void* wasm_rt_exception(void) { return kiln_api->exception(); }
 
 static void kiln_bind(const kiln_host_api_t* api) { kiln_api = api; }
 
+/* funcref values cross as pointers to a wasm_rt_funcref_t, NULL for null.
+ * Results are written to the caller's scratch array, whose address the
+ * caller puts in slot `scratch` (one past the arguments and results). */
+static inline wasm_rt_funcref_t kiln_funcref_in(void* p) {
+  return p ? *(const wasm_rt_funcref_t*)p : wasm_rt_funcref_null_value;
+}
+static inline void* kiln_funcref_out(kiln_slot_t* s, uint32_t scratch, uint32_t index, wasm_rt_funcref_t value) {
+  if (!value.func) return NULL;
+  wasm_rt_funcref_t* out = (wasm_rt_funcref_t*)s[scratch].ref + index;
+  *out = value;
+  return out;
+}
+
 /* Either the context or the address of an instance field holding it. */
 static inline kiln_import_ctx_t* kiln_ctx(void* p) { return *(kiln_import_ctx_t**)p; }
 
@@ -156,17 +188,28 @@ Result<std::string> generate_glue(const ArtifactInfo& info, const std::string& h
         if (!ret) return ret.error();
         out << *ret << " " << symbol << "(" << module_type << "* p";
         for (size_t a = 0; a < type.params.size(); ++a) out << ", " << c_type(type.params[a])->type << " a" << a;
-        size_t slots = std::max<size_t>({type.params.size(), type.results.size(), 1});
-        out << ") {\n  kiln_slot_t s[" << slots << "];\n";
-        for (size_t a = 0; a < type.params.size(); ++a) out << "  s[" << a << "]." << c_type(type.params[a])->slot << " = a" << a << ";\n";
+        // One slot more than values: the funcref scratch array's address,
+        // only set up when a result needs it (host calls are a hot path).
+        const size_t scratch = scratch_slot(type);
+        out << ") {\n  kiln_slot_t s[" << scratch + 1 << "];\n";
+        if (std::find(type.results.begin(), type.results.end(), ValType::FuncRef) != type.results.end()) {
+          out << "  wasm_rt_funcref_t scratch[" << type.results.size() << "];\n"
+              << "  s[" << scratch << "].ref = scratch;\n";
+        }
+        for (size_t a = 0; a < type.params.size(); ++a) {
+          // A funcref argument is passed as the address of the parameter itself.
+          const std::string value = type.params[a] == ValType::FuncRef
+                                        ? "a" + std::to_string(a) + ".func ? (void*)&a" + std::to_string(a) + " : NULL"
+                                        : "a" + std::to_string(a);
+          out << "  s[" << a << "]." << c_type(type.params[a])->slot << " = " << value << ";\n";
+        }
         out << "  kiln_api->call_import(kiln_ctx(p), " << i << ", s);\n";
         if (type.results.size() == 1) {
-          out << "  return s[0]." << c_type(type.results[0])->slot << ";\n";
+          out << "  return " << read_slot(type.results[0], 0) << ";\n";
         } else if (type.results.size() > 1) {
           out << "  " << *ret << " r;\n";
           for (size_t r = 0; r < type.results.size(); ++r) {
-            const CType ct = *c_type(type.results[r]);
-            out << "  r." << ct.letter << r << " = s[" << r << "]." << ct.slot << ";\n";
+            out << "  r." << c_type(type.results[r])->letter << r << " = " << read_slot(type.results[r], r) << ";\n";
           }
           out << "  return r;\n";
         }
@@ -201,11 +244,9 @@ Result<std::string> generate_glue(const ArtifactInfo& info, const std::string& h
     if (item.type.kind == ExternKind::Func) {
       const FuncType& type = item.type.func;
       std::string call = symbol + "(" + instance;
-      for (size_t a = 0; a < type.params.size(); ++a) {
-        call += ", s[" + std::to_string(a) + "]." + c_type(type.params[a])->slot;
-      }
+      for (size_t a = 0; a < type.params.size(); ++a) call += ", " + read_slot(type.params[a], a);
       call += ")";
-      auto body = store_results(type.results, call);
+      auto body = store_results(type, call);
       if (!body) return body.error();
       out << "static void kiln_export_" << i << "(void* inst, kiln_slot_t* s) {\n  (void)s;\n" << *body << "}\n";
       table << "  {" << c_string(item.name) << ", KILN_EXTERN_FUNC, kiln_export_" << i << ", NULL},\n";

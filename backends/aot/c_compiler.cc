@@ -22,6 +22,9 @@ namespace {
 
 std::atomic<uint64_t> g_invocations{0};
 
+std::mutex g_variant_mutex;
+BuildVariant g_variant;  // under g_variant_mutex
+
 struct Outcome {
   int status = -1;       // waitpid status
   bool timed_out = false;
@@ -124,6 +127,22 @@ std::string first_error(const std::string& output) {
 
 }  // namespace
 
+std::string BuildVariant::key() const {
+  if (is_default()) return {};
+  return std::string("variant") + (fuel ? " fuel" : " no-fuel") + (conformance ? " conformance" : " plain") +
+         (guard_pages ? " guard-pages" : " bounds-checks");
+}
+
+void set_build_variant(BuildVariant variant) {
+  std::lock_guard lock(g_variant_mutex);
+  g_variant = variant;
+}
+
+BuildVariant build_variant() {
+  std::lock_guard lock(g_variant_mutex);
+  return g_variant;
+}
+
 uint64_t compiler_invocations() { return g_invocations.load(std::memory_order_relaxed); }
 
 Result<Compiler> Compiler::from_environment(const std::string& memo_dir) {
@@ -175,16 +194,18 @@ Result<std::string> Compiler::probe_identity(const Compiler& compiler) {
   return first_line(outcome->output);
 }
 
-void Compiler::configure_flags() {
+void Compiler::configure_flags(const BuildVariant& variant) {
   bool clang = identity.find("clang") != std::string::npos;
-  flags = {"-O2", "-fPIC", "-shared", "-fvisibility=hidden", "-std=gnu11", "-w",
-                    // wasm2c's conformance flags: no sibling calls (unbounded
-                    // recursion must exhaust the stack), IEEE rounding and NaNs.
-                    "-fno-optimize-sibling-calls", "-frounding-math",
-                    // frames larger than the guard are probed, so they fault on it
-                    "-fstack-clash-protection"};
-  if (!clang) flags.push_back("-fsignaling-nans");
+  flags = {"-O2", "-fPIC", "-shared", "-fvisibility=hidden", "-std=gnu11", "-w"};
   libraries = {"-lm"};
+  if (!variant.guard_pages) flags.push_back("-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0");
+  if (!variant.conformance) return;
+  // wasm2c's conformance flags: no sibling calls (unbounded recursion must
+  // exhaust the stack), IEEE rounding and NaNs.
+  flags.insert(flags.end(), {"-fno-optimize-sibling-calls", "-frounding-math",
+                             // frames larger than the guard are probed, so they fault on it
+                             "-fstack-clash-protection"});
+  if (!clang) flags.push_back("-fsignaling-nans");
 }
 
 Result<void> Compiler::compile_shared(const std::string& dir, const std::vector<std::string>& sources,

@@ -13,6 +13,24 @@
 
 namespace kiln::backends::aot {
 
+// What the artifact cache builds. The default is what kiln runs, and the
+// only thing it may run guests with. The other variants exist for
+// `kiln bench --breakdown` alone, which sets one for the whole process to
+// show what each part of the AOT path costs; they are part of the cache key.
+struct BuildVariant {
+  bool fuel = true;         // false: the fuel charges and checks are dropped
+  bool conformance = true;  // false: none of the spec conformance flags
+  // false: explicit bounds checks on every access instead of guard pages
+  // (rt supports both; docs/aot.md has the measurements behind the default)
+  bool guard_pages = true;
+
+  bool is_default() const { return fuel && conformance && guard_pages; }
+  std::string key() const;  // empty for the default
+};
+// Process-wide; read by ArtifactCache::get_or_build. Only `kiln bench` sets it.
+void set_build_variant(BuildVariant variant);
+BuildVariant build_variant();
+
 struct CompilerLimits {
   std::chrono::seconds wall{120};
   uint32_t cpu_seconds = 120;
@@ -37,7 +55,8 @@ struct Compiler {
   // `include_dirs` first on the include path. Errors are one line: the
   // compiler's first error, or the limit that stopped it.
   static Result<std::string> probe_identity(const Compiler& compiler);
-  void configure_flags();
+  // The flags for `variant`; the default is what kiln runs guests with.
+  void configure_flags(const BuildVariant& variant = {});
 
   Result<void> compile_shared(const std::string& dir, const std::vector<std::string>& sources,
                               const std::vector<std::string>& include_dirs, const std::string& output) const;

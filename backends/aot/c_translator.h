@@ -39,10 +39,28 @@ struct Translation {
   ArtifactInfo info;      // without the artifact's hash
 };
 
+// Part of the artifact cache key: bump it whenever the C it writes changes.
+inline constexpr int kTranslatorVersion = 2;
+
+// How the instrumenter's fuel metering is translated. The default is what
+// kiln runs guests with.
+struct TranslateOptions {
+  // false: the charges and checks are dropped and the module runs
+  // unmetered. Only for `kiln bench --breakdown` (c_compiler.h's
+  // BuildVariant), which shows what each part of the AOT path costs.
+  bool fuel = true;
+  // Each function keeps the counter in a local (a register) and writes it
+  // through to the global: the same fuel counts, fewer memory round trips
+  // (c_translator.cc says why). false: wasm2c's direct global accesses, to
+  // compare against.
+  bool fuel_in_locals = true;
+};
+
 // Fails with a one-line reason for modules the C writer cannot express
 // (SIMD, threads, tail calls, memory64, several memories), memories above
-// 65,535 pages, and reference values crossing the boundary.
-Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_view name);
+// 65,535 pages, and v128 values crossing the boundary.
+Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_view name,
+                                   const TranslateOptions& options = {});
 
 // WABT 1.0.32's C symbol mangling: "Z_" then letters, digits (but 'Z') and
 // '_' as they are, anything else as Z<hex byte>.
