@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/units.h"
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"

@@ -14,8 +14,14 @@ function(kiln_add_guests target)
     get_filename_component(ext ${src} LAST_EXT)
     if(ext STREQUAL ".c")
       set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)
+      # reactor_*.c are libraries (exports, no main): `_initialize` runs
+      # their constructors.
+      set(model)
+      if(stem MATCHES "^reactor_")
+        set(model -mexec-model=reactor)
+      endif()
       add_custom_command(OUTPUT ${out}
-        COMMAND ${KILN_WASI_CC} --target=wasm32-wasi -O2 -Wall -Wl,--strip-all -o ${out} ${src}
+        COMMAND ${KILN_WASI_CC} --target=wasm32-wasi ${model} -O2 -Wall -Wl,--strip-all -o ${out} ${src}
         DEPENDS ${src} COMMENT "clang --target=wasm32-wasi ${stem}.c" VERBATIM)
     elseif(ext STREQUAL ".wat")
       set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)

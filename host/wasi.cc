@@ -1,6 +1,6 @@
 // The WasiContext, how it is found from a Store, and the list of every
 // preview1 function group.
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 
 #include "host/wasi_call.h"
 #include "kiln/linker.h"
@@ -59,7 +59,34 @@ void add_wasi(Linker& linker) {
   wasi::add_random_functions(linker);
 }
 
+namespace {
+
+// Copies what each call wrote to the captured streams into its CallResult.
+class OutputRecorder final : public Store::CallObserver {
+ public:
+  explicit OutputRecorder(std::shared_ptr<WasiContext> context) : context_(std::move(context)) {}
+
+  void call_started() override {
+    out_start_ = context_->stdout_data().size();
+    err_start_ = context_->stderr_data().size();
+  }
+  void call_finished(CallResult& result) override {
+    result.stdout_bytes = std::string(context_->stdout_data().substr(out_start_));
+    result.stderr_bytes = std::string(context_->stderr_data().substr(err_start_));
+  }
+
+ private:
+  std::shared_ptr<WasiContext> context_;
+  size_t out_start_ = 0;
+  size_t err_start_ = 0;
+};
+
+}  // namespace
+
 void attach_wasi(Store& store, std::shared_ptr<WasiContext> context) {
+  if (context->config().stdio == WasiConfig::Stdio::Buffered) {
+    store.add_call_observer(std::make_shared<OutputRecorder>(context));
+  }
   store.set_host_data(&kWasiKey, std::move(context));
 }
 

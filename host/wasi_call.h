@@ -13,7 +13,7 @@
 #include <utility>
 #include <variant>
 
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 #include "host/wasi_abi.h"
 #include "host/wasi_errno.h"
 #include "host/wasi_memory.h"

@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 #include "host/wasi_stdio.h"
 
 namespace kiln::host {

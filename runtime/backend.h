@@ -18,6 +18,7 @@
 #include "kiln/host_function.h"
 #include "kiln/module_info.h"
 #include "kiln/result.h"
+#include "kiln/typed_func.h"
 #include "kiln/value.h"
 
 namespace kiln {
@@ -69,6 +70,38 @@ class BackendStore {
   // exit) / Failed (wrong argument count or types). `fuel_used`, `elapsed`
   // and the memory peak are filled in by runtime/, not by the backend.
   virtual CallResult call(Extern func, std::span<const Value> args) = 0;
+
+  // Where an i64 global's value lives, for the Store to read and write the
+  // fuel slot without a virtual call per access; valid outside calls (and
+  // in calls made by AOT code), nullptr when the backend has no such cell.
+  virtual int64_t* i64_global_cell(Extern global) {
+    (void)global;
+    return nullptr;
+  }
+
+  // The type of a function Extern of this store.
+  virtual FuncType func_type(Extern func) const = 0;
+
+  // The typed fast path: arguments in `slots`, results written back from
+  // slot 0, types already checked by the caller. The default goes through
+  // call(); a backend with a cheaper path overrides it.
+  // `status` is written only when the call did not return.
+  virtual void call_raw(Extern func, RawValue* slots, RawCallStatus& status);
+
+  // memory.grow done by the host: the previous size in pages, or nullopt
+  // when the memory cannot grow by `delta_pages` within `max_pages`.
+  virtual std::optional<uint64_t> memory_grow(Extern memory, uint64_t delta_pages, uint64_t max_pages) = 0;
+
+  // Puts `instance` back in the state a fresh instantiation with the same
+  // imports gives (memory, globals, tables, start function run again) and
+  // keeps its exports' Externs valid. False when the backend cannot (the
+  // caller then makes a new Store); an error when re-initialization failed.
+  virtual bool can_reset(uint32_t instance) const {
+    (void)instance;
+    return false;
+  }
+  virtual Result<void> reset_instance(uint32_t instance, const InstantiateOptions& options,
+                                      std::optional<Trap>* out_trap);
 };
 
 class Backend {

@@ -8,6 +8,7 @@
 #include "runtime/backend.h"
 #include "runtime/call_meter.h"
 #include "runtime/module_impl.h"
+#include "runtime/store_internals.h"
 #include "wasm/fuel_instrumenter.h"
 
 namespace kiln {
@@ -16,45 +17,16 @@ namespace {
 
 constexpr uint64_t kPageBytes = 65536;
 
-struct InstanceRecord {
-  Module module;
-  uint32_t backend_index;
-};
-
 }  // namespace
-
-struct Store::Impl {
-  Engine engine;
-  std::unique_ptr<runtime::BackendStore> backend;
-  Limits limits;
-  runtime::CallMeter meter;
-  Extern fuel_slot;
-  Extern fuel_exhausted;
-  std::vector<InstanceRecord> instances;
-  std::vector<std::pair<const void*, std::shared_ptr<void>>> host_data;
-
-  explicit Impl(const Engine& e) : engine(e) {}
-  // The backend's instances refer to their modules: they go first.
-  ~Impl() { backend.reset(); }
-
-  int64_t slot() const { return static_cast<int64_t>(backend->global_get(fuel_slot).i64); }
-  void set_slot(int64_t value) { backend->global_set(fuel_slot, Value::from_i64(value)); }
-
-  // Arms the meter for a call or an instantiation.
-  void begin_metering() { set_slot(meter.begin(limits)); }
-  uint64_t end_metering() {
-    meter.active = false;
-    return meter.used(slot());
-  }
-};
 
 Store::Store(const Engine& engine) : impl_(std::make_unique<Impl>(engine)) {
   impl_->backend = engine.backend().new_store(*this);
   impl_->fuel_slot = impl_->backend->new_global(Value::from_i64(0), /*is_mutable=*/true);
+  impl_->fuel_cell = impl_->backend->i64_global_cell(impl_->fuel_slot);
   impl_->fuel_exhausted = impl_->backend->new_host_func(HostFunc{
       FuncType{},
       [](HostContext& context, std::span<const Value>, std::span<Value>) {
-        return context.store().refill_fuel();
+        return context.store().impl().refill_fuel();
       }});
 }
 
@@ -62,23 +34,14 @@ Store::~Store() = default;
 
 Limits& Store::limits() { return impl_->limits; }
 const Limits& Store::limits() const { return impl_->limits; }
-runtime::BackendStore& Store::backend_store() { return *impl_->backend; }
 
-HostResult Store::refill_fuel() {
+HostResult Store::Impl::refill_fuel() {
   std::optional<Trap> trap;
-  int64_t next = impl_->meter.refill(impl_->slot(), &trap);
+  int64_t next = meter.refill(slot(), &trap);
   if (trap) return HostResult::trapped(trap->kind, trap->message);
-  impl_->set_slot(next);
+  set_slot(next);
   return HostResult::ok();
 }
-
-namespace {
-
-std::string describe_import(const ImportDesc& import) {
-  return import.module + "." + import.name + " (" + to_string(import.kind) + " " + import.type + ")";
-}
-
-}  // namespace
 
 Result<Instance> Store::instantiate(const Module& module, const Linker& linker, std::optional<Trap>* start_trap) {
   const Module::Impl& m = module.impl();
@@ -113,33 +76,67 @@ Result<Instance> Store::instantiate(const Module& module, const Linker& linker, 
     imports.push_back(item);
   }
 
+  return impl_->instantiate(*this, module, imports, start_trap);
+}
+
+runtime::InstantiateOptions Store::Impl::instantiate_options() const {
   runtime::InstantiateOptions options;
-  options.max_memory_pages = impl_->limits.max_memory_bytes / kPageBytes;
-  impl_->begin_metering();
+  options.max_memory_pages = limits.max_memory_bytes / kPageBytes;
+  return options;
+}
+
+Result<Instance> Store::Impl::instantiate(Store& store, const Module& module, std::span<const Extern> imports,
+                                          std::optional<Trap>* start_trap) {
+  auto scope = enter_call();
   std::optional<Trap> trap;
-  auto index = impl_->backend->instantiate(module.backend_module(), imports, options, &trap);
-  impl_->end_metering();
+  auto index = backend->instantiate(module.backend_module(), imports, instantiate_options(), &trap);
+  leave_call(scope);
   if (start_trap) *start_trap = trap;
   if (!index) return make_error(module.name() + ": " + index.error().message);
-  impl_->instances.push_back(InstanceRecord{module, *index});
-  return Instance(this, static_cast<uint32_t>(impl_->instances.size() - 1));
+  instances.push_back(InstanceRecord{module, *index});
+  return Instance(&store, static_cast<uint32_t>(instances.size() - 1));
+}
+
+Extern Store::Impl::host_func(const std::shared_ptr<const HostFunc>& func) {
+  for (const auto& [source, item] : host_funcs) {
+    if (source == func) return item;
+  }
+  Extern item = backend->new_host_func(*func);
+  host_funcs.emplace_back(func, item);
+  return item;
 }
 
 CallResult Store::call(Extern func, std::span<const Value> args) {
-  impl_->begin_metering();
+  for (const auto& observer : impl_->observers) observer->call_started();
+  auto scope = impl_->enter_call();
   auto start = std::chrono::steady_clock::now();
   CallResult result = impl_->backend->call(func, args);
   result.elapsed = std::chrono::steady_clock::now() - start;
-  result.fuel_used = impl_->end_metering();
-  // The last stretch after the final check point can overrun the budget;
-  // the budget is a hard limit, so such a call is out of fuel too.
-  if (result.returned() && result.fuel_used > impl_->limits.fuel) {
+  result.fuel_used = impl_->leave_call(scope);
+  if (result.returned() && impl_->over_budget(scope, result.fuel_used)) {
     result.status = CallResult::Status::Trapped;
     result.values.clear();
-    result.trap = Trap{TrapKind::OutOfFuel, "fuel budget of " + std::to_string(impl_->limits.fuel) + " units used up"};
+    result.trap = impl_->out_of_fuel();
   }
+  for (const auto& observer : impl_->observers) observer->call_finished(result);
   return result;
 }
+
+void Store::call_raw(Extern func, RawValue* slots, RawCallStatus& status) {
+  auto scope = impl_->enter_call();
+  impl_->backend->call_raw(func, slots, status);
+  status.fuel_used = impl_->leave_call(scope);
+  if (status.status == CallResult::Status::Returned && impl_->over_budget(scope, status.fuel_used)) {
+    status.status = CallResult::Status::Trapped;
+    status.trap = impl_->out_of_fuel();
+  }
+}
+
+namespace detail {
+void call_raw(Store& store, Extern func, RawValue* slots, RawCallStatus& status) {
+  store.call_raw(func, slots, status);
+}
+}  // namespace detail
 
 std::optional<std::chrono::steady_clock::time_point> Store::call_deadline() const {
   if (impl_->meter.active) return impl_->meter.deadline;
@@ -175,7 +172,13 @@ void* Store::host_data(const void* key) const {
   return nullptr;
 }
 
-const Module& Store::instance_module(uint32_t index) const { return impl_->instances[index].module; }
-uint32_t Store::backend_instance(uint32_t index) const { return impl_->instances[index].backend_index; }
+void Store::clear_host_data() {
+  impl_->host_data.clear();
+  impl_->observers.clear();
+}
+
+void Store::add_call_observer(std::shared_ptr<CallObserver> observer) {
+  impl_->observers.push_back(std::move(observer));
+}
 
 }  // namespace kiln

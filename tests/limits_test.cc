@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"

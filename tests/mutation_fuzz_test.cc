@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"

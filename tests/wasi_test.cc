@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "host/wasi.h"
+#include "kiln/wasi.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"

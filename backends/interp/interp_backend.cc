@@ -4,10 +4,12 @@
 
 #include "backends/interp/interp_values.h"
 #include "kiln/store.h"
+#include "runtime/host_call.h"
 #include "wabt/binary-reader.h"
 #include "wabt/error-formatter.h"
 #include "wabt/interp/binary-reader-interp.h"
 #include "wasm/decoder.h"
+#include "wasm/value_types.h"
 
 namespace kiln::backends {
 
@@ -56,6 +58,8 @@ class InterpStore final : public runtime::BackendStore {
   void global_set(Extern global, Value value) override;
   std::span<uint8_t> memory_data(Extern memory) const override;
   CallResult call(Extern func, std::span<const Value> args) override;
+  FuncType func_type(Extern func) const override;
+  std::optional<uint64_t> memory_grow(Extern memory, uint64_t delta_pages, uint64_t max_pages) override;
 
  private:
   Result<wi::Module::Ptr> module_for(const InterpModule& module, uint64_t max_pages);
@@ -71,6 +75,8 @@ class InterpStore final : public runtime::BackendStore {
   mutable RefMapper refs_;
   std::vector<wi::Instance::Ptr> instances_;
   std::vector<wi::Object::Ptr> host_items_;  // roots for host-made objects
+  std::optional<wi::Thread> thread_;  // for outermost calls
+  bool thread_busy_ = false;
   // Module objects of this store, per backend module and memory cap.
   std::map<std::pair<const InterpModule*, uint64_t>, wi::Module::Ptr> modules_;
   // Set by a host function that trapped or exited, read when the call unwinds.
@@ -174,7 +180,7 @@ Extern InterpStore::new_host_func(const HostFunc& func) {
         std::vector<Value> outs(type.results.size());
         for (size_t i = 0; i < outs.size(); ++i) outs[i].type = type.results[i];
         InterpHostContext context(thread, owner_);
-        HostResult outcome = callback(context, args, outs);
+        HostResult outcome = runtime::call_host_function(callback, context, args, outs);
         if (outcome.status != HostResult::Status::Ok) {
           *out_trap = wi::Trap::New(store_, outcome.status == HostResult::Status::Exit ? "exit" : outcome.trap.message);
           host_outcome_ = std::move(outcome);
@@ -223,6 +229,22 @@ std::span<uint8_t> InterpStore::memory_data(Extern memory) const {
   return {object->UnsafeData(), static_cast<size_t>(object->ByteSize())};
 }
 
+FuncType InterpStore::func_type(Extern func) const {
+  auto object = const_cast<wi::Store&>(store_).UnsafeGet<wi::Func>(ref_of(func));
+  FuncType type;
+  for (wabt::Type param : object->type().params) type.params.push_back(*wasm::to_val_type(param));
+  for (wabt::Type result : object->type().results) type.results.push_back(*wasm::to_val_type(result));
+  return type;
+}
+
+std::optional<uint64_t> InterpStore::memory_grow(Extern memory, uint64_t delta_pages, uint64_t max_pages) {
+  auto object = store_.UnsafeGet<wi::Memory>(ref_of(memory));
+  uint64_t before = object->PageSize();
+  if (delta_pages > max_pages || before > max_pages - delta_pages) return std::nullopt;
+  if (!wabt::Succeeded(object->Grow(delta_pages))) return std::nullopt;
+  return before;
+}
+
 Trap InterpStore::trap_from(const wi::Trap::Ptr& trap) {
   return Trap{classify_trap(trap->message()), trap->message()};
 }
@@ -267,10 +289,26 @@ CallResult InterpStore::call(Extern func, std::span<const Value> args) {
   wi::Values results;
   wi::Trap::Ptr trap;
   host_outcome_.reset();
-  wi::Thread thread(store_);
+  // A Thread reserves two 64 KiB stacks: the outermost call reuses one kept
+  // per store; a call made from inside a host function gets its own. A trap
+  // can leave frames on a Thread's stacks, so a Thread that saw one is
+  // dropped.
+  std::optional<wi::Thread> nested;
+  bool outermost = !thread_busy_;
+  if (outermost && !thread_) thread_.emplace(store_);
+  wi::Thread& thread = outermost ? *thread_ : nested.emplace(store_);
+  thread_busy_ = true;
+  struct Release {
+    bool& busy;
+    bool outermost;
+    ~Release() { if (outermost) busy = false; }
+  } release{thread_busy_, outermost};
   // WABT 1.0.32 can report success yet set the trap (a frame push that
   // overflows the call stack inside call_indirect): the trap wins.
-  if (!wabt::Succeeded(object->Call(thread, params, results, &trap)) || trap) return finish_trapped_call(trap);
+  if (!wabt::Succeeded(object->Call(thread, params, results, &trap)) || trap) {
+    if (outermost) thread_.reset();
+    return finish_trapped_call(trap);
+  }
   for (size_t i = 0; i < results.size(); ++i) result.values.push_back(refs_.to_kiln(type.results[i], results[i]));
   return result;
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kiln/trap.h"
@@ -22,6 +23,11 @@ struct CallResult {
   uint64_t fuel_used = 0;
   uint64_t memory_peak_bytes = 0;  // largest size of memory 0 seen at the end of the call
   std::chrono::nanoseconds elapsed{0};
+
+  // What the guest wrote to stdout and stderr during this call, when its
+  // Store captures WASI output (host::WasiConfig::Stdio::Buffered).
+  std::string stdout_bytes;
+  std::string stderr_bytes;
 
   bool returned() const { return status == Status::Returned; }
   bool trapped() const { return status == Status::Trapped; }

@@ -30,6 +30,10 @@ struct EngineConfig {
   // threads, tail calls, memory64, funcref values at the boundary) on the
   // interpreter; false makes loading them an error instead.
   bool aot_interp_fallback = true;
+  // libkiln.so only (it cannot compile in process): the `kiln` executable it
+  // runs as `kiln compile` for a module it has no artifact for. Empty:
+  // $KILN_COMPILE, else the kiln installed beside the library, else PATH.
+  std::string compiler_command;
 };
 
 class Engine {

@@ -25,6 +25,8 @@ class Module {
   static Result<Module> from_file(const Engine& engine, const std::string& path);
 
   const std::string& name() const;
+  // The engine the module was compiled by; Stores it runs in use the same.
+  const Engine& engine() const;
   // What the module declares, as the guest wrote it (without kiln's fuel imports).
   const ModuleInfo& info() const;
   const runtime::BackendModule& backend_module() const;

@@ -16,6 +16,7 @@
 #include "kiln/limits.h"
 #include "kiln/result.h"
 #include "kiln/trap.h"
+#include "kiln/typed_func.h"
 #include "kiln/value.h"
 
 namespace kiln {
@@ -23,8 +24,6 @@ namespace kiln {
 class Instance;
 class Linker;
 class Module;
-
-namespace runtime { class BackendStore; }
 
 class Store {
  public:
@@ -64,16 +63,33 @@ class Store {
   void set_host_data(const void* key, std::shared_ptr<void> data);
   void* host_data(const void* key) const;
 
-  // For kiln's runtime layer.
-  runtime::BackendStore& backend_store();
-  // Called by the guest (kiln.__kiln_fuel_exhausted) when its fuel slot runs
-  // negative: refills it from the budget, or traps (out of fuel, deadline).
-  HostResult refill_fuel();
-  const Module& instance_module(uint32_t index) const;
-  uint32_t backend_instance(uint32_t index) const;
+  // Drops every piece of host state set with set_host_data (and the call
+  // observers): what an instance pool does between tenants.
+  void clear_host_data();
+
+  // Watches every call made through Store::call / Instance::call: host state
+  // that records per-call figures (captured output) implements it.
+  class CallObserver {
+   public:
+    virtual ~CallObserver() = default;
+    virtual void call_started() = 0;
+    virtual void call_finished(CallResult& result) = 0;
+  };
+  void add_call_observer(std::shared_ptr<CallObserver> observer);
+
+  // The raw call TypedFunc makes: arguments in `slots`, results written back
+  // from slot 0, how it ended in `status` (written only when it did not
+  // return, besides fuel_used). The caller guarantees the types (TypedFunc
+  // checked them once); limits apply as for call().
+  void call_raw(Extern func, RawValue* slots, RawCallStatus& status);
+
+  // kiln's runtime layer reaches the backend and instance records through
+  // this (runtime/store_internals.h).
+  struct Impl;
+  Impl& impl() { return *impl_; }
+  const Impl& impl() const { return *impl_; }
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

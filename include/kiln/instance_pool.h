@@ -1,0 +1,102 @@
+// InstancePool: ready instances of one InstancePre, each in a Store of its
+// own, leased to one caller at a time and reset when returned. A returned
+// instance is made identical to a fresh instantiation — the used range of
+// its memory cleared, data segments copied back, globals and tables
+// restored, the start function and `_initialize` run again — while its
+// pages stay resident, which is what makes acquire + call + release cheap.
+//
+// Bounded twice: at most `max_instances` exist at once (leased or idle), and
+// idle instances keep at most `max_resident_bytes` of memory; an instance
+// returned beyond that cap is destroyed instead of kept.
+//
+// Thread-safe: any thread may acquire and release. A lease is used by one
+// thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "kiln/instance.h"
+#include "kiln/instance_pre.h"
+#include "kiln/limits.h"
+#include "kiln/result.h"
+#include "kiln/trap.h"
+
+namespace kiln {
+
+class Store;
+class InstancePool;
+
+struct InstancePoolConfig {
+  std::size_t max_instances = 64;
+  uint64_t max_resident_bytes = uint64_t{256} << 20;
+  // Limits every leased Store starts with (the caller may change them
+  // during a lease; they are restored on release).
+  Limits limits;
+  // Called on every acquire, before the lease is handed out, to attach the
+  // per-call host state the guest's imports need (a WASI context with this
+  // call's input, for instance). Host state attached to a Store is dropped
+  // on release, so one tenant's state never reaches the next.
+  std::function<void(Store&)> on_acquire;
+};
+
+struct InstancePoolStats {
+  std::size_t idle = 0;
+  std::size_t leased = 0;
+  uint64_t resident_bytes = 0;  // memory held by idle instances
+  uint64_t created = 0;         // instantiations from scratch
+  uint64_t reused = 0;          // acquires served by a reset instance
+  uint64_t discarded = 0;       // instances dropped (cap, or reset impossible)
+};
+
+// A leased instance. Move-only; returns to its pool when released or
+// destroyed. It keeps its pool alive.
+class PooledInstance {
+ public:
+  PooledInstance(PooledInstance&& other) noexcept;
+  PooledInstance& operator=(PooledInstance&& other) noexcept;
+  PooledInstance(const PooledInstance&) = delete;
+  PooledInstance& operator=(const PooledInstance&) = delete;
+  ~PooledInstance();
+
+  Instance& instance() { return *instance_; }
+  Instance* operator->() { return &*instance_; }
+  Store& store();
+  // Returns the instance to the pool now (reset for the next caller).
+  void release();
+
+ private:
+  friend class InstancePool;
+  struct Slot;
+  PooledInstance(std::shared_ptr<InstancePool> pool, std::unique_ptr<Slot> slot);
+  std::shared_ptr<InstancePool> pool_;
+  std::unique_ptr<Slot> slot_;
+  std::optional<Instance> instance_;
+};
+
+class InstancePool : public std::enable_shared_from_this<InstancePool> {
+ public:
+  static std::shared_ptr<InstancePool> create(InstancePre pre, InstancePoolConfig config = {});
+  ~InstancePool();
+
+  // An idle instance, else a new one. Fails when `max_instances` are leased
+  // or a new instance cannot be made (its initialization trapped: `trap`
+  // is set then).
+  Result<PooledInstance> acquire(std::optional<Trap>* trap = nullptr);
+
+  InstancePoolStats stats() const;
+  const InstancePre& instance_pre() const;
+
+  struct Impl;
+
+ private:
+  friend class PooledInstance;
+  InstancePool(InstancePre pre, InstancePoolConfig config);
+  void give_back(std::unique_ptr<PooledInstance::Slot> slot);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kiln

@@ -1,0 +1,369 @@
+/*
+ * kiln.h: the C API of kiln, a low-latency WebAssembly engine.
+ *
+ * For C hosts and for FFI hosts (Python ctypes, Ruby, Go). The nouns are
+ * the C++ API's (the other headers in include/kiln/), which are Wasmtime's:
+ *
+ *   engine    configuration and the backend that runs modules; share one.
+ *   module    a validated, compiled module; immutable, shareable.
+ *   linker    what imports resolve to: host functions by "module.name".
+ *   store     one tenant's state: limits (fuel, memory, time), WASI, and
+ *             the instances made in it. One thread at a time.
+ *   instance  a module instantiated in a store; owned by the store.
+ *   pool      ready instances of one module, leased and reset on return.
+ *
+ * Two libraries implement this header:
+ *
+ *   libkiln.a   everything: decodes and compiles modules in process, on
+ *               either backend (interpreter or AOT).
+ *   libkiln.so  the run-time half (Debian's libwabt.a cannot go into a
+ *               shared object): AOT only. It loads compiled artifacts from
+ *               the artifact cache and, for a module it has no artifact for,
+ *               runs `kiln compile` to make one. Which `kiln`: the engine's
+ *               `compiler` option, else $KILN_COMPILE, else the kiln
+ *               installed beside the library (<prefix>/bin), else PATH.
+ *
+ * Errors. Every call that can fail returns a kiln_status_t. When it is not
+ * KILN_OK, kiln_last_error() returns one line saying what failed and where
+ * ("guest.wasm: function 3 at offset 0x2a: type mismatch"). That string
+ * belongs to the calling thread and stays valid until that thread's next
+ * failing kiln call; copy it to keep it. No C++ exception crosses this API.
+ *
+ * A guest that traps, runs out of fuel or time, or exits is an ordinary
+ * outcome, reported by status and in a kiln_call_result_t; the host, the
+ * store and every other guest carry on.
+ *
+ * Ownership. Objects made by kiln_*_new (and kiln_module_from_file) are
+ * freed by the matching kiln_*_delete, in any order: an engine, module or
+ * linker stays alive internally as long as something made from it needs
+ * it. Instances and function handles belong to their store and go with it;
+ * a lease goes with kiln_lease_release. Pointers into guest memory are
+ * valid until the guest next runs (memory.grow may move it).
+ *
+ * Threads. Engines, modules and pools may be used from any thread at once;
+ * a linker once its definitions are made. A store, and everything in it,
+ * is used by one thread at a time.
+ */
+#ifndef KILN_KILN_H
+#define KILN_KILN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define KILN_API __attribute__((visibility("default")))
+#else
+#define KILN_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== Errors ============================================================ */
+
+typedef enum kiln_status_t {
+  KILN_OK = 0,
+  KILN_ERR_INVALID_ARGUMENT = 1, /* a NULL handle, a wrong value type or count, a range outside memory */
+  KILN_ERR_INVALID_MODULE = 2,   /* malformed, invalid or unsupported module, or compiling it failed */
+  KILN_ERR_LINK = 3,             /* an import is missing or has another type; no such export */
+  KILN_ERR_TRAP = 4,             /* the guest trapped (see kiln_trap_kind_t) */
+  KILN_ERR_OUT_OF_FUEL = 5,      /* the store's fuel budget ran out */
+  KILN_ERR_DEADLINE = 6,         /* the store's time limit passed */
+  KILN_ERR_EXIT = 7,             /* the guest ended itself (WASI proc_exit); see exit_code */
+  KILN_ERR_POOL_EXHAUSTED = 8,   /* every instance of the pool is leased */
+  KILN_ERR_IO = 9,               /* a file could not be read */
+  KILN_ERR_UNSUPPORTED = 10,     /* not available in this library (the interpreter in libkiln.so) */
+  KILN_ERR_INTERNAL = 11,        /* a bug or resource exhaustion in kiln itself */
+} kiln_status_t;
+
+/* The failure most recently reported on this thread (see the top). Never NULL. */
+KILN_API const char* kiln_last_error(void);
+
+/* A short stable name: "ok", "trap", "out of fuel", ... */
+KILN_API const char* kiln_status_name(kiln_status_t status);
+
+/* ==== Values ============================================================ */
+
+typedef enum kiln_valkind_t {
+  KILN_I32 = 0,
+  KILN_I64 = 1,
+  KILN_F32 = 2,
+  KILN_F64 = 3,
+} kiln_valkind_t;
+
+/* One argument or result. Only numbers cross the C API; a function with a
+ * v128 or reference parameter or result cannot be called or defined here. */
+typedef struct kiln_val_t {
+  kiln_valkind_t kind;
+  union {
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+  } of;
+} kiln_val_t;
+
+/* ==== Engine ============================================================ */
+
+typedef struct kiln_engine_t kiln_engine_t;
+
+typedef enum kiln_backend_t {
+  KILN_BACKEND_AOT = 0,    /* compiled to native code through C; cached */
+  KILN_BACKEND_INTERP = 1, /* WABT's interpreter; libkiln.a only */
+} kiln_backend_t;
+
+typedef struct kiln_engine_config_t {
+  kiln_backend_t backend;
+  /* The artifact cache. NULL: $KILN_CACHE_DIR, $XDG_CACHE_HOME/kiln or ~/.cache/kiln. */
+  const char* cache_dir;
+  /* libkiln.so: the `kiln` executable that compiles modules. NULL: see the top. */
+  const char* compiler;
+  /* Modules larger than this are refused before they are decoded. */
+  uint64_t max_module_bytes;
+  /* libkiln.a, AOT: run modules the C translator cannot handle (SIMD,
+   * threads, ...) on the interpreter instead of refusing them. */
+  bool aot_interp_fallback;
+} kiln_engine_config_t;
+
+/* Fills `config` with the defaults: AOT, default cache, 16 MiB, fallback on. */
+KILN_API void kiln_engine_config_init(kiln_engine_config_t* config);
+
+/* `config` NULL: the defaults. The strings are copied. Thread-safe once made. */
+KILN_API kiln_status_t kiln_engine_new(const kiln_engine_config_t* config, kiln_engine_t** out);
+KILN_API void kiln_engine_delete(kiln_engine_t* engine);
+
+/* ==== Module ============================================================ */
+
+typedef struct kiln_module_t kiln_module_t;
+
+/* Decodes, validates and compiles (libkiln.so: finds or has `kiln compile`
+ * make the artifact). `name` (may be NULL) names the module in messages. */
+KILN_API kiln_status_t kiln_module_new(kiln_engine_t* engine, const uint8_t* bytes, size_t size, const char* name,
+                                       kiln_module_t** out);
+/* The same from a file; KILN_ERR_IO when it cannot be read. */
+KILN_API kiln_status_t kiln_module_from_file(kiln_engine_t* engine, const char* path, kiln_module_t** out);
+KILN_API void kiln_module_delete(kiln_module_t* module);
+
+/* The module's exports and imports, as the guest declared them. The names
+ * are owned by the module. */
+KILN_API size_t kiln_module_export_count(const kiln_module_t* module);
+KILN_API const char* kiln_module_export_name(const kiln_module_t* module, size_t index);
+KILN_API size_t kiln_module_import_count(const kiln_module_t* module);
+KILN_API const char* kiln_module_import_module(const kiln_module_t* module, size_t index);
+KILN_API const char* kiln_module_import_name(const kiln_module_t* module, size_t index);
+
+/* ==== Linker and host functions ========================================= */
+
+typedef struct kiln_linker_t kiln_linker_t;
+
+/* The call in progress, as a host function sees it. Valid only during
+ * that host call. */
+typedef struct kiln_caller_t kiln_caller_t;
+
+/* A host function. `args` holds the parameters, `results` (kinds set,
+ * values zero) receives the results. To trap, call kiln_caller_trap()
+ * before returning; to end the guest program, kiln_caller_exit(). */
+typedef void (*kiln_host_callback_t)(void* user_data, kiln_caller_t* caller, const kiln_val_t* args, size_t nargs,
+                                     kiln_val_t* results, size_t nresults);
+
+KILN_API kiln_status_t kiln_linker_new(kiln_linker_t** out);
+KILN_API void kiln_linker_delete(kiln_linker_t* linker);
+
+/* Defines module.name as a host function of the given type. `finalizer`
+ * (may be NULL) is called with `user_data` when the last user of the
+ * definition (the linker, a store, a pool) is gone. Defining a name again
+ * replaces it. */
+KILN_API kiln_status_t kiln_linker_define_func(kiln_linker_t* linker, const char* module, const char* name,
+                                               const kiln_valkind_t* params, size_t nparams,
+                                               const kiln_valkind_t* results, size_t nresults,
+                                               kiln_host_callback_t callback, void* user_data,
+                                               void (*finalizer)(void* user_data));
+
+/* Memory 0 of the instance that called; NULL (and *size 0) if it has none. */
+KILN_API uint8_t* kiln_caller_memory(kiln_caller_t* caller, size_t* size);
+/* Makes the call trap with a host error carrying `message` (copied). */
+KILN_API void kiln_caller_trap(kiln_caller_t* caller, const char* message);
+/* Ends the guest program with `code`: the call reports KILN_ERR_EXIT. */
+KILN_API void kiln_caller_exit(kiln_caller_t* caller, int32_t code);
+
+/* ==== Store and limits ================================================== */
+
+typedef struct kiln_store_t kiln_store_t;
+
+/* Per-call limits. A guest that hits one traps (fuel, time) or sees
+ * memory.grow fail (memory). */
+typedef struct kiln_limits_t {
+  uint64_t fuel;             /* about one unit per instruction; KILN_UNLIMITED_FUEL: none */
+  uint64_t max_memory_bytes; /* cap on each linear memory */
+  uint64_t timeout_ns;       /* wall-clock budget per call; 0: none */
+} kiln_limits_t;
+
+#define KILN_UNLIMITED_FUEL UINT64_MAX
+
+KILN_API kiln_status_t kiln_store_new(kiln_engine_t* engine, kiln_store_t** out);
+/* Frees the store and its instances. A lease's store goes with its lease
+ * (kiln_lease_release) and takes no further instances. */
+KILN_API void kiln_store_delete(kiln_store_t* store);
+KILN_API void kiln_store_get_limits(const kiln_store_t* store, kiln_limits_t* out);
+KILN_API kiln_status_t kiln_store_set_limits(kiln_store_t* store, const kiln_limits_t* limits);
+
+/* ==== Per-call results ================================================== */
+
+/* How a trap happened. */
+typedef enum kiln_trap_kind_t {
+  KILN_TRAP_NONE = 0,
+  KILN_TRAP_UNREACHABLE,
+  KILN_TRAP_MEMORY_OUT_OF_BOUNDS,
+  KILN_TRAP_TABLE_OUT_OF_BOUNDS,
+  KILN_TRAP_INTEGER_DIVIDE_BY_ZERO,
+  KILN_TRAP_INTEGER_OVERFLOW,
+  KILN_TRAP_INVALID_CONVERSION,
+  KILN_TRAP_CALL_STACK_EXHAUSTED,
+  KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH,
+  KILN_TRAP_INDIRECT_CALL_NULL,
+  KILN_TRAP_OUT_OF_FUEL,
+  KILN_TRAP_DEADLINE,
+  KILN_TRAP_HOST_ERROR,
+} kiln_trap_kind_t;
+
+/* What one call produced besides its results. The strings are owned by
+ * the store and valid until its next call (or instantiation). */
+typedef struct kiln_call_result_t {
+  kiln_status_t status;        /* KILN_OK, or why the call ended otherwise */
+  kiln_trap_kind_t trap_kind;  /* when status is TRAP, OUT_OF_FUEL or DEADLINE */
+  const char* trap_message;    /* "" when none */
+  int32_t exit_code;           /* when status is EXIT */
+  uint64_t fuel_used;
+  uint64_t memory_peak_bytes;  /* largest size of memory 0 seen */
+  uint64_t elapsed_ns;
+  /* What the guest wrote, when its store has a WASI context with captured
+   * output (kiln_wasi_config_t.inherit_stdio false). Not NUL-terminated. */
+  const char* stdout_data;
+  size_t stdout_size;
+  const char* stderr_data;
+  size_t stderr_size;
+} kiln_call_result_t;
+
+/* A short stable name for a trap kind: "out of fuel", "unreachable", ... */
+KILN_API const char* kiln_trap_kind_name(kiln_trap_kind_t kind);
+
+/* ==== Instances, calls, guest memory ==================================== */
+
+typedef struct kiln_instance_t kiln_instance_t;
+
+/* Resolves the module's imports through `linker`, instantiates it in
+ * `store` and runs its start function. KILN_ERR_LINK names the import that
+ * is missing or mistyped; KILN_ERR_TRAP (or OUT_OF_FUEL, DEADLINE) when
+ * initialization trapped. The instance belongs to the store. */
+KILN_API kiln_status_t kiln_store_instantiate(kiln_store_t* store, kiln_module_t* module, kiln_linker_t* linker,
+                                              kiln_instance_t** out);
+
+/* Calls an exported function under the store's limits. `args` must match
+ * its parameters; `results` (may be NULL when nresults is 0) receives
+ * exactly as many results as it returns. `result` (may be NULL) receives
+ * the per-call figures. Returns KILN_OK, KILN_ERR_TRAP / OUT_OF_FUEL /
+ * DEADLINE / EXIT for the guest's outcome, KILN_ERR_LINK for no such
+ * export, KILN_ERR_INVALID_ARGUMENT for mismatched arguments. */
+KILN_API kiln_status_t kiln_instance_call(kiln_instance_t* instance, const char* export_name, const kiln_val_t* args,
+                                          size_t nargs, kiln_val_t* results, size_t nresults,
+                                          kiln_call_result_t* result);
+
+/* An exported function resolved once, for hosts that call it many times:
+ * calls through it skip the name lookup and the type check of the name.
+ * It belongs to the instance's store (for a lease: until the release). */
+typedef struct kiln_func_t kiln_func_t;
+
+/* KILN_ERR_LINK when there is no such exported function; KILN_ERR_INVALID_ARGUMENT
+ * when its type has a value kind the C API does not pass. */
+KILN_API kiln_status_t kiln_instance_get_func(kiln_instance_t* instance, const char* export_name, kiln_func_t** out);
+/* As kiln_instance_call. */
+KILN_API kiln_status_t kiln_func_call(kiln_func_t* func, const kiln_val_t* args, size_t nargs, kiln_val_t* results,
+                                      size_t nresults, kiln_call_result_t* result);
+
+/* Memory 0 of the instance (exported or not); NULL and *size 0 if none. */
+KILN_API uint8_t* kiln_instance_memory(kiln_instance_t* instance, size_t* size);
+/* Bounds-checked copies; nothing is copied when the range does not fit. */
+KILN_API kiln_status_t kiln_instance_read_memory(kiln_instance_t* instance, uint32_t offset, void* out,
+                                                 size_t length);
+KILN_API kiln_status_t kiln_instance_write_memory(kiln_instance_t* instance, uint32_t offset, const void* data,
+                                                  size_t length);
+/* Allocates `size` bytes with the allocator the guest exports (kiln_alloc,
+ * cabi_realloc or malloc) and copies `data` there: the usual way to pass an
+ * input. *out_offset receives the guest address. */
+KILN_API kiln_status_t kiln_instance_write_input(kiln_instance_t* instance, const void* data, uint32_t size,
+                                                 uint32_t* out_offset);
+/* For guests without an allocator: grows memory 0 by enough pages for
+ * `size` bytes and gives the host that range, which no guest data uses. */
+KILN_API kiln_status_t kiln_instance_reserve_host_region(kiln_instance_t* instance, uint32_t size,
+                                                         uint32_t* out_offset);
+
+/* ==== Instance pools ===================================================== */
+
+typedef struct kiln_pool_t kiln_pool_t;
+typedef struct kiln_lease_t kiln_lease_t;
+
+typedef struct kiln_pool_config_t {
+  size_t max_instances;        /* leased + idle at once; 0: 64 */
+  uint64_t max_resident_bytes; /* memory idle instances may keep; 0: 256 MiB */
+  kiln_limits_t limits;        /* every lease's store starts with these */
+} kiln_pool_config_t;
+
+typedef struct kiln_pool_stats_t {
+  size_t idle;
+  size_t leased;
+  uint64_t resident_bytes;
+  uint64_t created;   /* instantiations from scratch */
+  uint64_t reused;    /* leases served by a reset instance */
+  uint64_t discarded;
+} kiln_pool_stats_t;
+
+/* Fills `config` with the defaults: 64 instances, 256 MiB, no limits. */
+KILN_API void kiln_pool_config_init(kiln_pool_config_t* config);
+
+/* Resolves the module's imports through `linker` once (KILN_ERR_LINK names
+ * the first that fails). Thread-safe: any thread may acquire and release. */
+KILN_API kiln_status_t kiln_pool_new(kiln_module_t* module, kiln_linker_t* linker, const kiln_pool_config_t* config,
+                                     kiln_pool_t** out);
+/* Leases remain valid after the pool is deleted (they keep it alive). */
+KILN_API void kiln_pool_delete(kiln_pool_t* pool);
+KILN_API void kiln_pool_stats(const kiln_pool_t* pool, kiln_pool_stats_t* out);
+
+/* An idle instance, else a new one. KILN_ERR_POOL_EXHAUSTED when
+ * max_instances are leased; KILN_ERR_TRAP when a new instance's
+ * initialization trapped. */
+KILN_API kiln_status_t kiln_pool_acquire(kiln_pool_t* pool, kiln_lease_t** out);
+/* The leased instance and its store (for limits and WASI), valid until
+ * the lease is released. */
+KILN_API kiln_instance_t* kiln_lease_instance(kiln_lease_t* lease);
+KILN_API kiln_store_t* kiln_lease_store(kiln_lease_t* lease);
+/* Returns the instance to the pool, reset to a fresh instantiation's state
+ * (memory, globals, tables; WASI contexts dropped), and frees the lease. */
+KILN_API void kiln_lease_release(kiln_lease_t* lease);
+
+/* ==== WASI =============================================================== */
+
+/* WASI preview 1 with no filesystem and no network. */
+typedef struct kiln_wasi_config_t {
+  const char* const* args; /* argv; args[0] is the program name */
+  size_t nargs;
+  const char* const* env; /* "KEY=VALUE" */
+  size_t nenv;
+  const uint8_t* stdin_data; /* what the guest reads from stdin */
+  size_t stdin_size;
+  bool inherit_stdio;        /* true: the process's own stdin/stdout/stderr */
+  uint64_t max_output_bytes; /* captured stdout and stderr cap, each; 0: 1 MiB */
+} kiln_wasi_config_t;
+
+/* Defines every wasi_snapshot_preview1 function in `linker`. */
+KILN_API kiln_status_t kiln_linker_define_wasi(kiln_linker_t* linker);
+/* Gives the store's guests a WASI context (args, env, stdin, captured
+ * output). On a lease's store it lasts until the lease is released. */
+KILN_API kiln_status_t kiln_store_set_wasi(kiln_store_t* store, const kiln_wasi_config_t* config);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* KILN_KILN_H */

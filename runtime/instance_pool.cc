@@ -1,0 +1,143 @@
+#include "kiln/instance_pool.h"
+
+#include <mutex>
+#include <vector>
+
+#include "kiln/store.h"
+#include "runtime/store_internals.h"
+
+namespace kiln {
+
+struct PooledInstance::Slot {
+  std::unique_ptr<Store> store;
+  uint32_t instance = 0;
+  uint64_t resident_bytes = 0;  // memory 0 as the instance stands, reset
+};
+
+struct InstancePool::Impl {
+  Impl(InstancePre p, InstancePoolConfig c) : pre(std::move(p)), config(std::move(c)) {}
+
+  InstancePre pre;
+  InstancePoolConfig config;
+  mutable std::mutex mutex;
+  std::vector<std::unique_ptr<PooledInstance::Slot>> idle;  // guarded by mutex, and so is what follows
+  std::size_t leased = 0;
+  uint64_t resident_bytes = 0;
+  uint64_t created = 0;
+  uint64_t reused = 0;
+  uint64_t discarded = 0;
+};
+
+// ---- PooledInstance ---------------------------------------------------------
+
+PooledInstance::PooledInstance(std::shared_ptr<InstancePool> pool, std::unique_ptr<Slot> slot)
+    : pool_(std::move(pool)), slot_(std::move(slot)), instance_(Instance(slot_->store.get(), slot_->instance)) {}
+
+PooledInstance::PooledInstance(PooledInstance&& other) noexcept = default;
+
+PooledInstance& PooledInstance::operator=(PooledInstance&& other) noexcept {
+  if (this != &other) {
+    release();
+    pool_ = std::move(other.pool_);
+    slot_ = std::move(other.slot_);
+    instance_ = std::move(other.instance_);
+  }
+  return *this;
+}
+
+PooledInstance::~PooledInstance() { release(); }
+
+Store& PooledInstance::store() { return *slot_->store; }
+
+void PooledInstance::release() {
+  if (!slot_) return;
+  instance_.reset();
+  pool_->give_back(std::move(slot_));
+  pool_.reset();
+}
+
+// ---- InstancePool -----------------------------------------------------------
+
+InstancePool::InstancePool(InstancePre pre, InstancePoolConfig config)
+    : impl_(std::make_unique<Impl>(std::move(pre), std::move(config))) {}
+
+InstancePool::~InstancePool() = default;
+
+std::shared_ptr<InstancePool> InstancePool::create(InstancePre pre, InstancePoolConfig config) {
+  return std::shared_ptr<InstancePool>(new InstancePool(std::move(pre), std::move(config)));
+}
+
+const InstancePre& InstancePool::instance_pre() const { return impl_->pre; }
+
+Result<PooledInstance> InstancePool::acquire(std::optional<Trap>* trap) {
+  std::unique_ptr<PooledInstance::Slot> slot;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->idle.empty()) {
+      slot = std::move(impl_->idle.back());
+      impl_->idle.pop_back();
+      impl_->resident_bytes -= slot->resident_bytes;
+      ++impl_->reused;
+    } else if (impl_->leased >= impl_->config.max_instances) {
+      return make_error(impl_->pre.module().name() + ": instance pool exhausted: all " +
+                        std::to_string(impl_->config.max_instances) + " instances are leased");
+    } else {
+      ++impl_->created;
+    }
+    ++impl_->leased;
+  }
+  if (!slot) {
+    // Instantiated outside the lock: it can run a start function.
+    slot = std::make_unique<PooledInstance::Slot>();
+    slot->store = std::make_unique<Store>(impl_->pre.module().engine());
+    slot->store->limits() = impl_->config.limits;
+    auto instance = impl_->pre.instantiate(*slot->store, trap);
+    if (!instance) {
+      std::lock_guard lock(impl_->mutex);
+      --impl_->leased;
+      return instance.error();
+    }
+    slot->instance = instance->index();
+  }
+  if (impl_->config.on_acquire) impl_->config.on_acquire(*slot->store);
+  return PooledInstance(shared_from_this(), std::move(slot));
+}
+
+void InstancePool::give_back(std::unique_ptr<PooledInstance::Slot> slot) {
+  Store& store = *slot->store;
+  Store::Impl& s = store.impl();
+  store.clear_host_data();
+  store.limits() = impl_->config.limits;
+  const uint32_t backend_index = s.record(slot->instance).backend_index;
+  bool reset = false;
+  if (s.backend->can_reset(backend_index)) {
+    reset = s.backend->reset_instance(backend_index, s.instantiate_options(), nullptr).ok() &&
+            impl_->pre.initialize(Instance(&store, slot->instance)).ok();
+  }
+  if (reset) slot->resident_bytes = Instance(&store, slot->instance).memory().size();
+
+  std::unique_ptr<PooledInstance::Slot> dropped;  // destroyed outside the lock
+  std::lock_guard lock(impl_->mutex);
+  --impl_->leased;
+  if (reset && impl_->resident_bytes + slot->resident_bytes <= impl_->config.max_resident_bytes) {
+    impl_->resident_bytes += slot->resident_bytes;
+    impl_->idle.push_back(std::move(slot));
+  } else {
+    ++impl_->discarded;
+    dropped = std::move(slot);
+  }
+}
+
+InstancePoolStats InstancePool::stats() const {
+  std::lock_guard lock(impl_->mutex);
+  InstancePoolStats stats;
+  stats.idle = impl_->idle.size();
+  stats.leased = impl_->leased;
+  stats.resident_bytes = impl_->resident_bytes;
+  stats.created = impl_->created;
+  stats.reused = impl_->reused;
+  stats.discarded = impl_->discarded;
+  return stats;
+}
+
+}  // namespace kiln

@@ -1,0 +1,27 @@
+;; State in every place an instance keeps it — memory (inside a data
+;; segment, past it, in a grown page), a mutable global, a table slot — so
+;; the pool tests can check that a reset instance shows none of it.
+(module
+  (memory (export "memory") 1 4)
+  (data (i32.const 16) "initial")
+  (global $g (mut i32) (i32.const 7))
+  (global $started (mut i32) (i32.const 0))
+  (table $t 4 funcref)
+  (table $src 1 funcref)
+  (func $secret_fn (result i32) (i32.const 42))
+  (elem (table $src) (i32.const 0) func $secret_fn)
+  (func $start (global.set $started (i32.add (global.get $started) (i32.const 1))))
+  (start $start)
+  (func (export "write_secret") (param $s i32)
+    (i32.store (i32.const 16) (local.get $s))
+    (i32.store (i32.const 60000) (local.get $s))
+    (global.set $g (local.get $s))
+    (table.copy $t $src (i32.const 1) (i32.const 0) (i32.const 1))
+    (drop (memory.grow (i32.const 1)))
+    (i32.store (i32.const 70000) (local.get $s)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "global") (result i32) (global.get $g))
+  (func (export "started") (result i32) (global.get $started))
+  (func (export "slot_is_null") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0))))
+  (func (export "pages") (result i32) (memory.size))
+  (func (export "add_one") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
