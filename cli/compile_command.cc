@@ -2,7 +2,10 @@
 // into the artifact cache (backends/aot/artifact_cache.h), so that running
 // them later starts no C compiler. Shows one progress line per module: built
 // (and how long it took), already cached, or left to the interpreter (and
-// why). Modules compile in parallel, N at a time.
+// why). Modules compile in parallel, N at a time. Every module compiled (or
+// left to the interpreter) is recorded in the module index
+// (backends/aot/module_index.h): that is how libkiln.so, which calls this
+// command to compile, finds the result.
 //
 // A spec script (.json from wast2json) stands for every module it names, so
 // `kiln compile script.json` before `kiln spectest --backend aot script.json`
@@ -23,6 +26,7 @@
 
 #include "backends/aot/artifact_cache.h"
 #include "backends/aot/c_translator.h"
+#include "backends/aot/module_index.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "spectest/spec_json.h"
@@ -79,9 +83,19 @@ struct Report {
   std::string detail;
 };
 
+// The C writer's reason without the module's path (the run-time library
+// names the module its own way) or the CLI hint at the end.
+std::string interp_reason(std::string message, const std::string& path) {
+  if (message.starts_with(path + ": ")) message.erase(0, path.size() + 2);
+  if (message.starts_with("aot: ")) message.erase(0, 5);
+  const size_t hint = std::char_traits<char>::length(backends::aot::kInterpOnly);
+  if (message.size() >= hint) message.resize(message.size() - hint);
+  return message;
+}
+
 // The same bytes the engine hands the backend: decoded, validated, fuel
 // instrumented.
-Report compile_one(const backends::aot::ArtifactCache& cache, const Job& job) {
+Report compile_one(const backends::aot::ArtifactCache& cache, const backends::aot::ModuleIndex& index, const Job& job) {
   const std::string& path = job.path;
   std::ifstream in(path, std::ios::binary);
   if (!in) return {Outcome::Failed, "cannot read the file"};
@@ -91,10 +105,25 @@ Report compile_one(const backends::aot::ArtifactCache& cache, const Job& job) {
   auto instrumented = wasm::instrument_fuel(*decoded->ir);
   if (!instrumented) return {Outcome::Failed, instrumented.error().message};
   auto artifact = cache.get_or_build(*instrumented, path);
+  // What libkiln.so (which cannot decode) needs to find and link this
+  // module: recorded by the SHA-256 of the bytes as the guest wrote them.
+  backends::aot::ModuleIndexEntry entry;
+  entry.info = decoded->info;
+  for (const wabt::Import* import : decoded->ir->imports) entry.link_order.emplace_back(import->module_name, import->field_name);
   if (!artifact) {
     const std::string& message = artifact.error().message;
-    if (backends::aot::is_interp_only(message)) return {Outcome::Interpreter, message};
-    return {Outcome::Failed, message};
+    if (!backends::aot::is_interp_only(message)) return {Outcome::Failed, message};
+    entry.interp_only_reason = interp_reason(message, path);
+    if (auto recorded = index.record(backends::aot::sha256_hex(bytes), entry); !recorded) {
+      return {Outcome::Failed, recorded.error().message};
+    }
+    return {Outcome::Interpreter, message};
+  }
+  auto key = cache.key_for(*instrumented);
+  if (!key) return {Outcome::Failed, key.error().message};
+  entry.artifact_key = *key;
+  if (auto recorded = index.record(backends::aot::sha256_hex(bytes), entry); !recorded) {
+    return {Outcome::Failed, recorded.error().message};
   }
   if (!artifact->built) return {Outcome::Cached, artifact->so_path};
   char seconds[32];
@@ -104,6 +133,7 @@ Report compile_one(const backends::aot::ArtifactCache& cache, const Job& job) {
 
 int run_compile(const CompileOptions& options) {
   backends::aot::ArtifactCache cache(options.cache_dir);
+  backends::aot::ModuleIndex index(cache.dir());
   std::vector<Job> jobs_list;
   for (const std::string& path : options.paths) {
     if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) {
@@ -128,7 +158,7 @@ int run_compile(const CompileOptions& options) {
   std::mutex print;
   auto worker = [&] {
     for (size_t i = next++; i < total; i = next++) {
-      Report report = compile_one(cache, jobs_list[i]);
+      Report report = compile_one(cache, index, jobs_list[i]);
       std::lock_guard lock(print);
       size_t n = ++done;
       const char* what = report.outcome == Outcome::Built    ? "compiled"

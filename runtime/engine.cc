@@ -1,8 +1,7 @@
 #include "kiln/engine.h"
 
-#include "backends/aot/aot_backend.h"
-#include "backends/interp/interp_backend.h"
 #include "runtime/backend.h"
+#include "runtime/front.h"
 
 namespace kiln {
 
@@ -19,17 +18,13 @@ Result<BackendKind> parse_backend_kind(std::string_view text) {
   return make_error("unknown backend '" + std::string(text) + "' (expected interp or aot)");
 }
 
+// Which backends exist depends on the library (runtime/front.h).
 Result<Engine> Engine::create(EngineConfig config) {
   auto impl = std::make_shared<Impl>();
   impl->config = config;
-  switch (config.backend) {
-    case BackendKind::Interp:
-      impl->backend = backends::make_interp_backend();
-      break;
-    case BackendKind::Aot:
-      impl->backend = backends::make_aot_backend(config.cache_dir, config.aot_interp_fallback);
-      break;
-  }
+  auto backend = runtime::make_backend(config);
+  if (!backend) return backend.error();
+  impl->backend = std::move(*backend);
   return Engine(std::move(impl));
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct Module::Impl {
     std::string name;
   };
 
+  std::optional<Engine> engine;  // the engine that compiled it (always set)
   std::string name;
   ModuleInfo info;                    // as the guest wrote it
   std::vector<ImportKey> link_order;  // imports of the instrumented module

@@ -8,34 +8,8 @@
 #include "wasm/feature_detector.h"
 #include "wasm/value_types.h"
 
-namespace kiln {
-
-std::vector<std::string> FeatureSet::names() const {
-  std::vector<std::string> result;
-  auto add = [&result](bool present, const char* name) {
-    if (present) result.emplace_back(name);
-  };
-  add(simd, "simd");
-  add(threads, "threads");
-  add(tail_call, "tail-call");
-  add(memory64, "memory64");
-  add(multi_memory, "multi-memory");
-  add(bulk_memory, "bulk-memory");
-  add(reference_types, "reference-types");
-  add(multi_value, "multi-value");
-  add(sign_extension, "sign-extension");
-  add(saturating_float_to_int, "saturating-float-to-int");
-  return result;
-}
-
-const ExportDesc* ModuleInfo::find_export(std::string_view name) const {
-  for (const ExportDesc& desc : exports) {
-    if (desc.name == name) return &desc;
-  }
-  return nullptr;
-}
-
-}  // namespace kiln
+// FeatureSet::names and ModuleInfo::find_export live in runtime/module_info.cc:
+// the run-time library (no WABT) needs them too.
 
 namespace kiln::wasm {
 namespace {

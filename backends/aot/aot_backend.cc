@@ -6,13 +6,14 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <tuple>
 
 #include "backends/aot/artifact_abi.h"
 #include "backends/aot/artifact_cache.h"
 #include "backends/aot/artifact_loader.h"
 #include "backends/aot/c_translator.h"
-#include "backends/interp/interp_backend.h"
 #include "kiln/store.h"
+#include "runtime/host_call.h"
 #include "rt/func_types.h"
 #include "rt/guest_stack.h"
 #include "rt/memory_pool.h"
@@ -82,30 +83,10 @@ const kiln_host_api_t kHostApi = {
 void* ref_to_ptr(uint64_t ref) { return ref == kNullRef ? nullptr : reinterpret_cast<void*>(ref + 1); }
 uint64_t ptr_to_ref(void* ptr) { return ptr ? reinterpret_cast<uint64_t>(ptr) - 1 : kNullRef; }
 
-kiln_slot_t to_slot(const Value& value) {
-  kiln_slot_t slot;
-  slot.i64 = 0;
-  switch (value.type) {
-    case ValType::I32:
-    case ValType::F32: slot.i32 = value.i32; break;
-    case ValType::I64:
-    case ValType::F64: slot.i64 = value.i64; break;
-    default: slot.ref = ref_to_ptr(value.ref); break;
-  }
-  return slot;
-}
-
-Value from_slot(ValType type, const kiln_slot_t& slot) {
-  Value value;
-  value.type = type;
-  switch (type) {
-    case ValType::I32:
-    case ValType::F32: value.i32 = slot.i32; break;
-    case ValType::I64:
-    case ValType::F64: value.i64 = slot.i64; break;
-    default: value.ref = ptr_to_ref(slot.ref); break;
-  }
-  return value;
+bool has_funcref(const FuncType& type) {
+  auto is_funcref = [](ValType t) { return t == ValType::FuncRef; };
+  return std::any_of(type.params.begin(), type.params.end(), is_funcref) ||
+         std::any_of(type.results.begin(), type.results.end(), is_funcref);
 }
 
 TrapKind trap_kind(rt::TrapCode code) {
@@ -137,6 +118,9 @@ struct FuncItem {
   void (*call)(void*, kiln_slot_t*) = nullptr;
   // A host function.
   const HostFunc* host = nullptr;
+  // Takes or returns funcrefs: its slots carry pointers and a scratch array
+  // (artifact_abi.h), which only call() sets up.
+  bool passes_funcref = false;
 };
 
 struct MemoryItem {
@@ -155,7 +139,7 @@ struct TableItem {
 };
 
 struct GlobalItem {
-  void* value = nullptr;  // u32*, u64*, f32*, f64* or wasm_rt_externref_t*
+  void* value = nullptr;  // u32*, u64*, f32*, f64*, wasm_rt_externref_t* or wasm_rt_funcref_t*
   ValType type = ValType::I32;
   bool is_mutable = false;
 };
@@ -216,6 +200,13 @@ struct AotStore final : runtime::BackendStore {
   void global_set(Extern global, Value value) override;
   std::span<uint8_t> memory_data(Extern memory) const override;
   CallResult call(Extern func, std::span<const Value> args) override;
+  FuncType func_type(Extern func) const override;
+  void call_raw(Extern func, RawValue* slots, RawCallStatus& status) override;
+  int64_t* i64_global_cell(Extern global) override;
+  std::optional<uint64_t> memory_grow(Extern memory, uint64_t delta_pages, uint64_t max_pages) override;
+  bool can_reset(uint32_t instance) const override;
+  Result<void> reset_instance(uint32_t instance, const runtime::InstantiateOptions& options,
+                              std::optional<Trap>* out_trap) override;
 
   std::optional<std::string> bind_imports(AotInstance& instance, std::span<const Extern> imports);
   CallResult finish_trapped(rt::TrapCode code);
@@ -235,6 +226,15 @@ struct AotStore final : runtime::BackendStore {
   Value raw_global_get(const GlobalItem& item) const;
   void raw_global_set(const GlobalItem& item, Value value);
 
+  // Values in and out of slots. A funcref Value is an index into
+  // `funcrefs`; its slot is a pointer to that entry (artifact_abi.h).
+  kiln_slot_t to_slot(const Value& value) const;
+  Value from_slot(ValType type, const kiln_slot_t& slot) const;
+  uint64_t intern_funcref(const wasm_rt_funcref_t& ref) const;
+  wasm_rt_funcref_t funcref_at(uint64_t handle) const;
+  // False for a funcref Value that this store never handed out.
+  bool is_known_ref(const Value& value) const;
+
   Store& owner;
   const runtime::Backend& interp_backend;
   std::unique_ptr<runtime::BackendStore> interp_store;
@@ -247,6 +247,13 @@ struct AotStore final : runtime::BackendStore {
   std::deque<GlobalItem> globals;
   std::deque<HostFunc> host_funcs;
   std::deque<kiln_slot_t> host_global_values;
+  std::deque<wasm_rt_funcref_t> host_funcref_globals;  // three words: no slot holds one
+  // Every funcref that crossed to the host, once per (type, function,
+  // instance), so the same function reads back as the same Value. Grown by
+  // reads (global_get is const); entries never move, slots point at them.
+  // Kept for the Store's life, as the instances they close over are.
+  mutable std::deque<wasm_rt_funcref_t> funcrefs;
+  mutable std::map<std::tuple<uint32_t, uintptr_t, uintptr_t>, uint64_t> funcref_handles;
   std::deque<wasm_rt_memory_t> host_memories;
   std::deque<wasm_rt_funcref_table_t> host_funcref_tables;
   std::deque<wasm_rt_externref_table_t> host_externref_tables;
@@ -254,6 +261,56 @@ struct AotStore final : runtime::BackendStore {
   std::vector<std::unique_ptr<AotInstance>> failed;     // trapped in initialization, kept for shared tables
   std::optional<HostResult> host_outcome;
 };
+
+kiln_slot_t AotStore::to_slot(const Value& value) const {
+  kiln_slot_t slot;
+  slot.i64 = 0;
+  switch (value.type) {
+    case ValType::I32:
+    case ValType::F32: slot.i32 = value.i32; break;
+    case ValType::I64:
+    case ValType::F64: slot.i64 = value.i64; break;
+    case ValType::FuncRef:
+      // Callers checked is_known_ref(); an unknown handle crosses as null.
+      slot.ref = value.ref < funcrefs.size() ? &funcrefs[value.ref] : nullptr;
+      break;
+    default: slot.ref = ref_to_ptr(value.ref); break;
+  }
+  return slot;
+}
+
+Value AotStore::from_slot(ValType type, const kiln_slot_t& slot) const {
+  Value value;
+  value.type = type;
+  switch (type) {
+    case ValType::I32:
+    case ValType::F32: value.i32 = slot.i32; break;
+    case ValType::I64:
+    case ValType::F64: value.i64 = slot.i64; break;
+    case ValType::FuncRef:
+      value.ref = slot.ref ? intern_funcref(*static_cast<const wasm_rt_funcref_t*>(slot.ref)) : kNullRef;
+      break;
+    default: value.ref = ptr_to_ref(slot.ref); break;
+  }
+  return value;
+}
+
+uint64_t AotStore::intern_funcref(const wasm_rt_funcref_t& ref) const {
+  if (!ref.func) return kNullRef;
+  auto key = std::make_tuple(ref.func_type, reinterpret_cast<uintptr_t>(ref.func),
+                             reinterpret_cast<uintptr_t>(ref.module_instance));
+  auto [it, added] = funcref_handles.try_emplace(key, funcrefs.size());
+  if (added) funcrefs.push_back(ref);
+  return it->second;
+}
+
+wasm_rt_funcref_t AotStore::funcref_at(uint64_t handle) const {
+  return handle < funcrefs.size() ? funcrefs[handle] : wasm_rt_funcref_null_value;
+}
+
+bool AotStore::is_known_ref(const Value& value) const {
+  return value.type != ValType::FuncRef || value.ref == kNullRef || value.ref < funcrefs.size();
+}
 
 void api_call_import(kiln_import_ctx_t* ctx, uint32_t index, kiln_slot_t* slots) {
   auto* context = reinterpret_cast<ImportContext*>(ctx);
@@ -283,7 +340,12 @@ void AotStore::call_host(AotInstance& caller, const FuncItem& func, kiln_slot_t*
     for (size_t i = 0; i < args.size(); ++i) args[i] = from_slot(type.params[i], slots[i]);
     for (size_t i = 0; i < results.size(); ++i) results[i].type = type.results[i];
     AotHostContext context(caller.memory0, owner);
-    HostResult outcome = func.host->callback(context, args, results);
+    HostResult outcome = runtime::call_host_function(func.host->callback, context, args, results);
+    for (size_t i = 0; outcome.status == HostResult::Status::Ok && i < results.size(); ++i) {
+      if (!is_known_ref(results[i])) {
+        outcome = HostResult::trapped(TrapKind::HostError, "a host function returned a funcref of another store");
+      }
+    }
     if (outcome.status == HostResult::Status::Ok) {
       for (size_t i = 0; i < results.size(); ++i) slots[i] = to_slot(results[i]);
     } else {
@@ -414,7 +476,7 @@ Result<uint32_t> AotStore::instantiate(const runtime::BackendModule& backend_mod
     const ExportInfo& info = module.info.exports[i];
     switch (info.type.kind) {
       case ExternKind::Func:
-        funcs.push_back(FuncItem{info.type.func, data, entry.call, nullptr});
+        funcs.push_back(FuncItem{info.type.func, data, entry.call, nullptr, has_funcref(info.type.func)});
         instance->exports.push_back(Extern{ExternKind::Func, funcs.size() - 1});
         break;
       case ExternKind::Memory:
@@ -500,8 +562,13 @@ Extern AotStore::new_table(ValType element, uint32_t min, std::optional<uint32_t
 }
 
 Extern AotStore::new_global(Value value, bool is_mutable) {
-  kiln_slot_t& slot = host_global_values.emplace_back(to_slot(value));
-  globals.push_back(GlobalItem{&slot, value.type, is_mutable});
+  void* storage;
+  if (value.type == ValType::FuncRef) {
+    storage = &host_funcref_globals.emplace_back(funcref_at(value.ref));
+  } else {
+    storage = &host_global_values.emplace_back(to_slot(value));
+  }
+  globals.push_back(GlobalItem{storage, value.type, is_mutable});
   return Extern{ExternKind::Global, globals.size() - 1};
 }
 
@@ -523,6 +590,7 @@ Value AotStore::raw_global_get(const GlobalItem& item) const {
     case ValType::F32: std::memcpy(&slot.i32, item.value, 4); break;
     case ValType::I64:
     case ValType::F64: std::memcpy(&slot.i64, item.value, 8); break;
+    case ValType::FuncRef: return Value::from_ref(item.type, intern_funcref(*static_cast<wasm_rt_funcref_t*>(item.value)));
     default: std::memcpy(&slot.ref, item.value, sizeof(void*)); break;
   }
   return from_slot(item.type, slot);
@@ -539,6 +607,10 @@ void AotStore::global_set(Extern global, Value value) {
 }
 
 void AotStore::raw_global_set(const GlobalItem& item, Value value) {
+  if (item.type == ValType::FuncRef) {
+    *static_cast<wasm_rt_funcref_t*>(item.value) = funcref_at(value.ref);
+    return;
+  }
   kiln_slot_t slot = to_slot(value);
   switch (item.type) {
     case ValType::I32:
@@ -596,13 +668,18 @@ CallResult AotStore::call(Extern func, std::span<const Value> args) {
                      to_string(type.params[i]);
       return result;
     }
+    if (!is_known_ref(args[i])) {
+      result.status = CallResult::Status::Failed;
+      result.error = "argument " + std::to_string(i) + " is not a funcref of this store";
+      return result;
+    }
   }
   if (item.host) {
     // A host function called from the host: no guest, no memory.
     std::vector<Value> outs(type.results.size());
     for (size_t i = 0; i < outs.size(); ++i) outs[i].type = type.results[i];
     AotHostContext context(nullptr, owner);
-    HostResult outcome = item.host->callback(context, args, outs);
+    HostResult outcome = runtime::call_host_function(item.host->callback, context, args, outs);
     if (outcome.status == HostResult::Status::Exit) {
       result.status = CallResult::Status::Exited;
       result.exit_code = outcome.exit_code;
@@ -616,14 +693,21 @@ CallResult AotStore::call(Extern func, std::span<const Value> args) {
   }
   constexpr size_t kInline = 16;
   size_t count = std::max(type.params.size(), type.results.size());
-  std::array<kiln_slot_t, kInline> inline_slots;
+  // One slot more: the address of the funcref results' scratch array.
+  std::array<kiln_slot_t, kInline + 1> inline_slots;
+  std::array<wasm_rt_funcref_t, kInline> inline_scratch;
   std::vector<kiln_slot_t> heap_slots;
+  std::vector<wasm_rt_funcref_t> heap_scratch;
   kiln_slot_t* slots = inline_slots.data();
+  wasm_rt_funcref_t* scratch = inline_scratch.data();
   if (count > kInline) {
-    heap_slots.resize(count);
+    heap_slots.resize(count + 1);
+    heap_scratch.resize(count);
     slots = heap_slots.data();
+    scratch = heap_scratch.data();
   }
   for (size_t i = 0; i < args.size(); ++i) slots[i] = to_slot(args[i]);
+  slots[count].ref = scratch;
   host_outcome.reset();
   void* instance = item.instance;
   auto entry = item.call;
@@ -640,6 +724,83 @@ CallResult AotStore::call(Extern func, std::span<const Value> args) {
   return result;
 }
 
+FuncType AotStore::func_type(Extern func) const {
+  if (is_interp(func)) return interp_store->func_type(to_interp(func));
+  return funcs.at(func.handle).type;
+}
+
+// The typed fast path: the caller checked the types, the slots are the
+// artifact's own calling convention, nothing to marshal.
+void AotStore::call_raw(Extern func, RawValue* slots, RawCallStatus& status) {
+  static_assert(sizeof(RawValue) == sizeof(kiln_slot_t));
+  if (is_interp(func) || interp_depth > 0 || funcs.at(func.handle).host || funcs[func.handle].passes_funcref) {
+    return BackendStore::call_raw(func, slots, status);
+  }
+  const FuncItem& item = funcs[func.handle];
+  host_outcome.reset();
+  void* instance = item.instance;
+  auto entry = item.call;
+  auto* raw = reinterpret_cast<kiln_slot_t*>(slots);
+  rt::TrapCode code = rt::call_guarded([&] { entry(instance, raw); });
+  if (code == rt::TrapCode::None) return;
+  CallResult result = finish_trapped(code);
+  status.status = result.status;
+  status.trap = std::move(result.trap);
+  status.exit_code = result.exit_code;
+}
+
+// While no interpreter instance runs, an AOT global's own storage holds its
+// value (the mirrors matter only during interp_depth > 0).
+int64_t* AotStore::i64_global_cell(Extern global) {
+  if (is_interp(global)) return nullptr;
+  const GlobalItem& item = globals.at(global.handle);
+  return item.type == ValType::I64 ? static_cast<int64_t*>(item.value) : nullptr;
+}
+
+std::optional<uint64_t> AotStore::memory_grow(Extern memory, uint64_t delta_pages, uint64_t max_pages) {
+  if (is_interp(memory)) return interp_store->memory_grow(to_interp(memory), delta_pages, max_pages);
+  wasm_rt_memory_t* m = memories.at(memory.handle).memory;
+  uint64_t before = m->pages;
+  if (delta_pages > max_pages || before > max_pages - delta_pages) return std::nullopt;
+  uint32_t previous = rt::grow_memory(*m, static_cast<uint32_t>(delta_pages));
+  if (previous == UINT32_MAX) return std::nullopt;
+  return previous;
+}
+
+bool AotStore::can_reset(uint32_t index) const {
+  const AotInstance& instance = *instances.at(index);
+  return !instance.interp_index && instance.initialized;
+}
+
+// Frees what the instance allocated (its memory goes back to rt's pool,
+// zeroed over the range it used, pages still resident) and runs the
+// artifact's instantiation again on the same struct, so every export
+// handle stays valid and the state is exactly a fresh instance's.
+Result<void> AotStore::reset_instance(uint32_t index, const runtime::InstantiateOptions& options,
+                                      std::optional<Trap>* out_trap) {
+  AotInstance& instance = *instances.at(index);
+  const kiln_artifact_t& artifact = *instance.module->artifact->descriptor;
+  artifact.free_instance(instance.data);
+  std::memset(instance.data, 0, std::max<uint32_t>(artifact.instance_size, 1));
+  instance.initialized = false;
+  instance.memory0 = nullptr;
+  host_outcome.reset();
+  t_max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(options.max_memory_pages, rt::kMaxMemoryPages));
+  void* data = instance.data;
+  kiln_import_ctx_t* context = &instance.context.header;
+  rt::TrapCode code = rt::call_guarded([&] { artifact.instantiate(data, context); });
+  t_max_memory_pages = rt::kMaxMemoryPages;
+  if (code != rt::TrapCode::None) {
+    CallResult result = finish_trapped(code);
+    Trap trap = result.exited() ? Trap{TrapKind::HostError, "exit during instantiation"} : result.trap;
+    if (out_trap) *out_trap = trap;
+    return make_error("instantiation trapped: " + trap.describe());
+  }
+  instance.initialized = true;
+  instance.memory0 = artifact.memory0(data);
+  return {};
+}
+
 runtime::BackendStore& AotStore::interp() {
   if (!interp_store) interp_store = interp_backend.new_store(owner);
   return *interp_store;
@@ -654,6 +815,10 @@ Result<Extern> AotStore::mirror(Extern item) {
       const FuncItem& func = funcs.at(item.handle);
       if (func.host) {
         made = interp().new_host_func(*func.host);
+      } else if (has_funcref(func.type)) {
+        // The two stores number funcref Values each their own way.
+        return make_error("an instance that runs on the interpreter cannot import a function of the AOT backend "
+                          "that passes funcref values");
       } else {
         // An AOT instance's function, called from the interpreter.
         made = interp().new_host_func(HostFunc{func.type, [this, item](HostContext&, std::span<const Value> args,
@@ -669,6 +834,9 @@ Result<Extern> AotStore::mirror(Extern item) {
     }
     case ExternKind::Global: {
       const GlobalItem& global = globals.at(item.handle);
+      if (global.type == ValType::FuncRef) {
+        return make_error("an instance that runs on the interpreter cannot import a funcref global of the AOT backend");
+      }
       made = interp().new_global(raw_global_get(global), global.is_mutable);
       if (global.is_mutable) mirrored_globals.emplace_back(item.handle, made);
       break;
@@ -724,8 +892,10 @@ Result<uint32_t> AotStore::instantiate_fallback(const AotModule& module, std::sp
 
 class AotBackend final : public runtime::Backend {
  public:
-  AotBackend(std::string cache_dir, bool interp_fallback)
-      : cache_(std::move(cache_dir)), interp_fallback_(interp_fallback), interp_(make_interp_backend()) {
+  // `interp` is injected: the full library hands in WABT's interpreter,
+  // libkiln.so (no WABT) a stand-in whose load() always fails.
+  AotBackend(std::string cache_dir, bool interp_fallback, std::unique_ptr<runtime::Backend> interp)
+      : cache_(std::move(cache_dir)), interp_fallback_(interp_fallback), interp_(std::move(interp)) {
     rt::install_fault_handler();
   }
 
@@ -742,16 +912,7 @@ class AotBackend final : public runtime::Backend {
       return std::shared_ptr<const runtime::BackendModule>(std::move(module));
     }
     if (!cached) return cached.error();
-    auto loaded = load_artifact(cached->so_path, cached->info.artifact_sha256, kHostApi);
-    if (!loaded) return loaded.error();
-    auto module = std::make_shared<AotModule>();
-    module->artifact = std::move(*loaded);
-    module->info = std::move(cached->info);
-    if (module->artifact->descriptor->export_count != module->info.exports.size() ||
-        module->artifact->descriptor->import_count != module->info.imports.size()) {
-      return make_error(std::string(name) + ": aot: the artifact does not match its metadata");
-    }
-    return std::shared_ptr<const runtime::BackendModule>(std::move(module));
+    return load_cached_artifact(std::move(*cached), name);
   }
 
   std::unique_ptr<runtime::BackendStore> new_store(Store& store) const override {
@@ -766,8 +927,23 @@ class AotBackend final : public runtime::Backend {
 
 }  // namespace
 
-std::unique_ptr<runtime::Backend> make_aot_backend(std::string cache_dir, bool interp_fallback) {
-  return std::make_unique<AotBackend>(std::move(cache_dir), interp_fallback);
+Result<std::shared_ptr<const runtime::BackendModule>> load_cached_artifact(aot::CachedArtifact cached,
+                                                                           std::string_view name) {
+  auto loaded = load_artifact(cached.so_path, cached.info.artifact_sha256, kHostApi);
+  if (!loaded) return loaded.error();
+  auto module = std::make_shared<AotModule>();
+  module->artifact = std::move(*loaded);
+  module->info = std::move(cached.info);
+  if (module->artifact->descriptor->export_count != module->info.exports.size() ||
+      module->artifact->descriptor->import_count != module->info.imports.size()) {
+    return make_error(std::string(name) + ": aot: the artifact does not match its metadata");
+  }
+  return std::shared_ptr<const runtime::BackendModule>(std::move(module));
+}
+
+std::unique_ptr<runtime::Backend> make_aot_backend(std::string cache_dir, bool interp_fallback,
+                                                   std::unique_ptr<runtime::Backend> interp) {
+  return std::make_unique<AotBackend>(std::move(cache_dir), interp_fallback, std::move(interp));
 }
 
 bool is_interp_fallback(const runtime::BackendModule& module) {
