@@ -6,9 +6,11 @@
 
 #include "backends/aot/aot_backend.h"
 #include "backends/aot/artifact_cache.h"
+#include "backends/aot/c_compiler.h"
 #include "backends/aot/module_index.h"
 #include "backends/interp/interp_backend.h"
 #include "runtime/front.h"
+#include "runtime/indexed_module.h"
 #include "runtime/module_impl.h"
 #include "wabt/ir.h"
 #include "wasm/decoder.h"
@@ -50,6 +52,15 @@ Result<std::unique_ptr<Backend>> make_backend(const EngineConfig& config) {
 
 Result<std::shared_ptr<Module::Impl>> make_module(const Engine& engine, std::span<const uint8_t> bytes,
                                                   std::string_view name) {
+  // A module compiled before needs no decoding, validation or
+  // instrumentation: the index holds what those produced. (It names default
+  // builds only; the benchmark's variants take the long way.)
+  if (engine.config().backend == BackendKind::Aot && bytes.size() <= engine.config().max_module_bytes &&
+      backends::aot::build_variant().is_default()) {
+    backends::aot::ArtifactCache cache(engine.config().cache_dir);
+    IndexLookup lookup = load_indexed_module(cache, backends::aot::sha256_hex(bytes), name);
+    if (lookup.module) return std::move(*lookup.module);
+  }
   wasm::DecodeOptions options;
   options.max_module_bytes = engine.config().max_module_bytes;
   auto decoded = wasm::decode(bytes, name, options);

@@ -22,6 +22,7 @@
 #include "backends/aot/c_translator.h"
 #include "backends/aot/module_index.h"
 #include "runtime/front.h"
+#include "runtime/indexed_module.h"
 #include "runtime/module_impl.h"
 
 extern char** environ;
@@ -172,29 +173,6 @@ Result<void> compile_in_subprocess(const EngineConfig& config, const std::string
   return make_error(std::string(name) + ": `" + kiln + " compile` failed: " + output);
 }
 
-// The index entry for `sha256` as a loaded module; nullopt on a miss (no
-// entry, or its artifact was evicted).
-std::optional<Result<std::shared_ptr<Module::Impl>>> find_compiled(const backends::aot::ArtifactCache& cache,
-                                                                   const std::string& sha256, std::string_view name) {
-  auto entry = backends::aot::ModuleIndex(cache.dir()).find(sha256);
-  if (!entry) return std::nullopt;
-  if (!entry->interp_only_reason.empty()) {
-    return Result<std::shared_ptr<Module::Impl>>(
-        make_error(std::string(name) + ": the module needs the interpreter (" + entry->interp_only_reason + "); " +
-                   kNoInterpreter));
-  }
-  auto artifact = cache.find(entry->artifact_key);
-  if (!artifact) return std::nullopt;
-  auto loaded = backends::load_cached_artifact(std::move(*artifact), name);
-  if (!loaded) return Result<std::shared_ptr<Module::Impl>>(loaded.error());
-  auto impl = std::make_shared<Module::Impl>();
-  impl->name = std::string(name);
-  impl->info = std::move(entry->info);
-  for (auto& [module, field] : entry->link_order) impl->link_order.push_back({std::move(module), std::move(field)});
-  impl->backend_module = std::move(*loaded);
-  return Result<std::shared_ptr<Module::Impl>>(std::move(impl));
-}
-
 }  // namespace
 
 const char* front_name() { return "runtime"; }
@@ -216,11 +194,18 @@ Result<std::shared_ptr<Module::Impl>> make_module(const Engine& engine, std::spa
   const std::string cache_root = config.cache_dir.empty() ? backends::aot::ArtifactCache::default_dir() : config.cache_dir;
   backends::aot::ArtifactCache cache(cache_root);
   const std::string sha256 = backends::aot::sha256_hex(bytes);
-  if (auto found = find_compiled(cache, sha256, name)) return std::move(*found);
-
-  auto compiled = compile_in_subprocess(config, cache_root, cache, bytes, name);
-  if (!compiled) return compiled.error();
-  if (auto found = find_compiled(cache, sha256, name)) return std::move(*found);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    IndexLookup lookup = load_indexed_module(cache, sha256, name);
+    if (lookup.module) return std::move(*lookup.module);
+    if (!lookup.interp_only_reason.empty()) {
+      return make_error(std::string(name) + ": the module needs the interpreter (" + lookup.interp_only_reason +
+                        "); " + kNoInterpreter);
+    }
+    if (attempt == 0) {
+      auto compiled = compile_in_subprocess(config, cache_root, cache, bytes, name);
+      if (!compiled) return compiled.error();
+    }
+  }
   return make_error(std::string(name) + ": `kiln compile` succeeded but left no entry in the module index " +
                     backends::aot::ModuleIndex(cache.dir()).dir() + " (is that kiln older than this library?)");
 }
