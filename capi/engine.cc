@@ -24,12 +24,12 @@ kiln_status_t kiln_engine_new(const kiln_engine_config_t* config, kiln_engine_t*
     kiln_engine_config_init(&c);
     if (config) c = *config;
     kiln::EngineConfig cpp;
-    switch (c.backend) {
+    switch (kiln::capi::raw_enum(c.backend)) {
       case KILN_BACKEND_AOT: cpp.backend = kiln::BackendKind::Aot; break;
       case KILN_BACKEND_INTERP: cpp.backend = kiln::BackendKind::Interp; break;
       default:
         return fail(KILN_ERR_INVALID_ARGUMENT,
-                    "kiln_engine_new: unknown backend " + std::to_string(static_cast<int>(c.backend)));
+                    "kiln_engine_new: unknown backend " + std::to_string(kiln::capi::raw_enum(c.backend)));
     }
     if (c.cache_dir) cpp.cache_dir = c.cache_dir;
     if (c.compiler) cpp.compiler_command = c.compiler;

@@ -40,8 +40,8 @@ kiln_status_t status_of(const Trap& trap) {
   return KILN_ERR_TRAP;
 }
 
-std::optional<ValType> to_val_type(kiln_valkind_t kind) {
-  switch (kind) {
+std::optional<ValType> to_val_type(const kiln_valkind_t& kind) {
+  switch (raw_enum(kind)) {
     case KILN_I32: return ValType::I32;
     case KILN_I64: return ValType::I64;
     case KILN_F32: return ValType::F32;
@@ -61,7 +61,7 @@ std::optional<kiln_valkind_t> to_c(ValType type) {
 }
 
 Value to_value(const kiln_val_t& value) {
-  switch (value.kind) {
+  switch (raw_enum(value.kind)) {
     case KILN_I32: return Value::from_i32(value.of.i32);
     case KILN_I64: return Value::from_i64(value.of.i64);
     case KILN_F32: return Value::from_f32(value.of.f32);
@@ -125,7 +125,7 @@ extern "C" {
 const char* kiln_last_error(void) { return kiln::capi::t_last_error.c_str(); }
 
 const char* kiln_status_name(kiln_status_t status) {
-  switch (status) {
+  switch (kiln::capi::raw_enum(status)) {
     case KILN_OK: return "ok";
     case KILN_ERR_INVALID_ARGUMENT: return "invalid argument";
     case KILN_ERR_INVALID_MODULE: return "invalid module";
@@ -144,7 +144,7 @@ const char* kiln_status_name(kiln_status_t status) {
 
 const char* kiln_trap_kind_name(kiln_trap_kind_t kind) {
   using kiln::TrapKind;
-  switch (kind) {
+  switch (kiln::capi::raw_enum(kind)) {
     case KILN_TRAP_NONE: return "none";
     case KILN_TRAP_UNREACHABLE: return to_string(TrapKind::Unreachable);
     case KILN_TRAP_MEMORY_OUT_OF_BOUNDS: return to_string(TrapKind::MemoryOutOfBounds);

@@ -4,6 +4,7 @@
 // (guarded() catches at the boundary).
 #pragma once
 
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <new>
@@ -72,6 +73,17 @@ struct kiln_lease_t {
 
 namespace kiln::capi {
 
+// What a C caller stored in an enum argument or field, which may be none of
+// the enumerators: read as an int, because loading an out-of-range value
+// through the enum type is undefined in C++ (UBSan's -fsanitize=enum).
+template <class E>
+int raw_enum(const E& value) {
+  static_assert(sizeof(E) == sizeof(int));
+  int raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
+
 // Records `message` as this thread's last error and returns `status`.
 kiln_status_t fail(kiln_status_t status, std::string message);
 
@@ -101,7 +113,7 @@ kiln_trap_kind_t to_c(TrapKind kind);
 kiln_status_t status_of(const Trap& trap);
 
 // Value conversion; false when the kind is not one the C API passes.
-std::optional<ValType> to_val_type(kiln_valkind_t kind);
+std::optional<ValType> to_val_type(const kiln_valkind_t& kind);
 std::optional<kiln_valkind_t> to_c(ValType type);
 Value to_value(const kiln_val_t& value);
 std::optional<kiln_val_t> to_c(const Value& value);

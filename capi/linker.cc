@@ -70,7 +70,7 @@ kiln_status_t to_types(const char* what, const kiln_valkind_t* kinds, size_t cou
     auto type = kiln::capi::to_val_type(kinds[i]);
     if (!type) {
       return fail(KILN_ERR_INVALID_ARGUMENT, std::string("kiln_linker_define_func: ") + what + "[" + std::to_string(i) +
-                                                 "] is not a value kind (" + std::to_string(static_cast<int>(kinds[i])) + ")");
+                                                 "] is not a value kind (" + std::to_string(kiln::capi::raw_enum(kinds[i])) + ")");
     }
     out.push_back(*type);
   }

@@ -33,6 +33,21 @@ const char* to_string(ExternKind kind) {
   return "unknown";
 }
 
+std::optional<ValType> parse_val_type(std::string_view name) {
+  for (ValType type : {ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FuncRef,
+                       ValType::ExternRef}) {
+    if (name == to_string(type)) return type;
+  }
+  return std::nullopt;
+}
+
+std::optional<ExternKind> parse_extern_kind(std::string_view name) {
+  for (ExternKind kind : {ExternKind::Func, ExternKind::Table, ExternKind::Memory, ExternKind::Global}) {
+    if (name == to_string(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // NaNs print with their payload ("nan:0x400000") because the spec tests

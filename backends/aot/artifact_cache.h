@@ -78,6 +78,8 @@ class ArtifactCache {
 };
 
 std::string sha256_hex(std::span<const uint8_t> bytes);
+// A whole file, or nullopt when it cannot be read.
+std::optional<std::string> read_file(const std::string& path);
 // Empty when the file cannot be read.
 std::string sha256_file(const std::string& path);
 

@@ -10,32 +10,6 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-const char* kind_name(ExternKind kind) {
-  switch (kind) {
-    case ExternKind::Func: return "func";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
-  }
-  return "func";
-}
-
-std::optional<ExternKind> kind_from(std::string_view name) {
-  if (name == "func") return ExternKind::Func;
-  if (name == "table") return ExternKind::Table;
-  if (name == "memory") return ExternKind::Memory;
-  if (name == "global") return ExternKind::Global;
-  return std::nullopt;
-}
-
-std::optional<ValType> val_type_from(std::string_view name) {
-  for (ValType type : {ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FuncRef,
-                       ValType::ExternRef}) {
-    if (name == to_string(type)) return type;
-  }
-  return std::nullopt;
-}
-
 void write_types(Writer& w, const char* key, const std::vector<ValType>& types) {
   w.Key(key);
   w.StartArray();
@@ -54,7 +28,7 @@ void write_limits(Writer& w, const Limits& limits) {
 
 void write_type(Writer& w, const ItemType& type) {
   w.Key("kind");
-  w.String(kind_name(type.kind));
+  w.String(to_string(type.kind));
   switch (type.kind) {
     case ExternKind::Func:
       write_types(w, "params", type.func.params);
@@ -83,7 +57,7 @@ struct Reader {
   bool types(const rapidjson::Value& v, const char* key, std::vector<ValType>& out) {
     if (!v.HasMember(key) || !v[key].IsArray()) return fail(std::string("missing ") + key);
     for (const auto& item : v[key].GetArray()) {
-      auto type = item.IsString() ? val_type_from(item.GetString()) : std::nullopt;
+      auto type = item.IsString() ? parse_val_type(item.GetString()) : std::nullopt;
       if (!type) return fail("bad value type");
       out.push_back(*type);
     }
@@ -97,13 +71,13 @@ struct Reader {
   }
   bool type(const rapidjson::Value& v, ItemType& out) {
     if (!v.IsObject() || !v.HasMember("kind") || !v["kind"].IsString()) return fail("missing kind");
-    auto kind = kind_from(v["kind"].GetString());
+    auto kind = parse_extern_kind(v["kind"].GetString());
     if (!kind) return fail("bad kind");
     out.kind = *kind;
     if (out.kind == ExternKind::Func) return types(v, "params", out.func.params) && types(v, "results", out.func.results);
     if (out.kind == ExternKind::Memory) return limits(v, out.limits);
     if (!v.HasMember("type") || !v["type"].IsString()) return fail("missing type");
-    auto value = val_type_from(v["type"].GetString());
+    auto value = parse_val_type(v["type"].GetString());
     if (!value) return fail("bad type");
     out.value = *value;
     if (out.kind == ExternKind::Table) return limits(v, out.limits);

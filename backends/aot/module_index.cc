@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "backends/aot/artifact_cache.h"
+
 namespace kiln::backends::aot {
 
 namespace fs = std::filesystem;
@@ -23,23 +25,6 @@ constexpr int kIndexVersion = 1;
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 using Json = rapidjson::Value;
-
-const char* kind_name(ExternKind kind) { return to_string(kind); }
-
-std::optional<ExternKind> kind_from(std::string_view name) {
-  for (ExternKind kind : {ExternKind::Func, ExternKind::Table, ExternKind::Memory, ExternKind::Global}) {
-    if (name == to_string(kind)) return kind;
-  }
-  return std::nullopt;
-}
-
-std::optional<ValType> val_type_from(std::string_view name) {
-  for (ValType type : {ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FuncRef,
-                       ValType::ExternRef}) {
-    if (name == to_string(type)) return type;
-  }
-  return std::nullopt;
-}
 
 void write_string(Writer& w, const char* key, const std::string& value) {
   w.Key(key);
@@ -97,7 +82,7 @@ void write_info(Writer& w, const ModuleInfo& info) {
     write_string(w, "module", import.module);
     write_string(w, "name", import.name);
     w.Key("kind");
-    w.String(kind_name(import.kind));
+    w.String(to_string(import.kind));
     write_string(w, "type", import.type);
     write_func_type(w, import.func_type);
     w.EndObject();
@@ -109,7 +94,7 @@ void write_info(Writer& w, const ModuleInfo& info) {
     w.StartObject();
     write_string(w, "name", item.name);
     w.Key("kind");
-    w.String(kind_name(item.kind));
+    w.String(to_string(item.kind));
     w.Key("index");
     w.Uint(item.index);
     write_string(w, "type", item.type);
@@ -207,19 +192,19 @@ struct Reader {
     return v[key];
   }
   ExternKind kind(const Json& v) {
-    auto kind = kind_from(string(v, "kind"));
+    auto kind = parse_extern_kind(string(v, "kind"));
     if (!kind) fail("bad extern kind");
     return kind.value_or(ExternKind::Func);
   }
   ValType val_type(const Json& v, const char* key) {
-    auto type = val_type_from(string(v, key));
+    auto type = parse_val_type(string(v, key));
     if (!type) fail(std::string("bad value type in \"") + key + "\"");
     return type.value_or(ValType::I32);
   }
   std::vector<ValType> types(const Json& v, const char* key) {
     std::vector<ValType> out;
     for (const Json& item : array(v, key).GetArray()) {
-      auto type = item.IsString() ? val_type_from(item.GetString()) : std::nullopt;
+      auto type = item.IsString() ? parse_val_type(item.GetString()) : std::nullopt;
       if (!type) fail("bad value type");
       out.push_back(type.value_or(ValType::I32));
     }
@@ -269,14 +254,6 @@ struct Reader {
     return info;
   }
 };
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 

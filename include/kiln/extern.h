@@ -4,13 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kiln {
 
 enum class ExternKind : uint8_t { Func, Table, Memory, Global };
 
 const char* to_string(ExternKind kind);
+// The inverse of to_string: "func" -> ExternKind::Func; nullopt otherwise.
+std::optional<ExternKind> parse_extern_kind(std::string_view name);
 
 struct Extern {
   ExternKind kind = ExternKind::Func;

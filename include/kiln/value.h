@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln {
@@ -13,6 +15,8 @@ namespace kiln {
 enum class ValType : uint8_t { I32, I64, F32, F64, V128, FuncRef, ExternRef };
 
 const char* to_string(ValType type);
+// The inverse of to_string: "i32" -> ValType::I32; nullopt for anything else.
+std::optional<ValType> parse_val_type(std::string_view name);
 
 struct V128 {
   uint8_t bytes[16];
