@@ -19,6 +19,19 @@ TEST(ValueFormat, PrintsValueTypesAndExternKinds) {
   EXPECT_STREQ(to_string(ExternKind::Memory), "memory");
 }
 
+TEST(ValueFormat, ParsesWhatItPrints) {
+  for (ValType type : {ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::FuncRef,
+                       ValType::ExternRef}) {
+    EXPECT_EQ(parse_val_type(to_string(type)), type);
+  }
+  for (ExternKind kind : {ExternKind::Func, ExternKind::Table, ExternKind::Memory, ExternKind::Global}) {
+    EXPECT_EQ(parse_extern_kind(to_string(kind)), kind);
+  }
+  EXPECT_FALSE(parse_val_type("I32").has_value());
+  EXPECT_FALSE(parse_val_type("").has_value());
+  EXPECT_FALSE(parse_extern_kind("function").has_value());
+}
+
 TEST(ValueFormat, PrintsFunctionTypes) {
   EXPECT_EQ(to_string(FuncType{{ValType::I32, ValType::I32}, {ValType::I64}}), "(i32, i32) -> (i64)");
   EXPECT_EQ(to_string(FuncType{}), "() -> ()");
