@@ -107,8 +107,12 @@ Extern Store::Impl::host_func(const std::shared_ptr<const HostFunc>& func) {
 }
 
 CallResult Store::call(Extern func, std::span<const Value> args) {
-  for (const auto& observer : impl_->observers) observer->call_started();
+  // Observers see outermost calls: a call a host function makes back into
+  // the guest is part of the one running (its output is that call's too).
   auto scope = impl_->enter_call();
+  if (scope.outermost) {
+    for (const auto& observer : impl_->observers) observer->call_started();
+  }
   auto start = std::chrono::steady_clock::now();
   CallResult result = impl_->backend->call(func, args);
   result.elapsed = std::chrono::steady_clock::now() - start;
@@ -118,7 +122,9 @@ CallResult Store::call(Extern func, std::span<const Value> args) {
     result.values.clear();
     result.trap = impl_->out_of_fuel();
   }
-  for (const auto& observer : impl_->observers) observer->call_finished(result);
+  if (scope.outermost) {
+    for (const auto& observer : impl_->observers) observer->call_finished(result);
+  }
   return result;
 }
 

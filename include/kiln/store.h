@@ -67,8 +67,10 @@ class Store {
   // observers): what an instance pool does between tenants.
   void clear_host_data();
 
-  // Watches every call made through Store::call / Instance::call: host state
-  // that records per-call figures (captured output) implements it.
+  // Watches every call made through Store::call / Instance::call, except
+  // calls a host function makes back into a guest (those are part of the
+  // call running): host state that records per-call figures (captured
+  // output) implements it.
   class CallObserver {
    public:
     virtual ~CallObserver() = default;
