@@ -39,7 +39,8 @@ struct InstancePoolConfig {
   // Called on every acquire, before the lease is handed out, to attach the
   // per-call host state the guest's imports need (a WASI context with this
   // call's input, for instance). Host state attached to a Store is dropped
-  // on release, so one tenant's state never reaches the next.
+  // on release, so one tenant's state never reaches the next. Runs on the
+  // acquiring thread, possibly on several threads at once.
   std::function<void(Store&)> on_acquire;
 };
 
