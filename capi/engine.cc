@@ -36,8 +36,7 @@ kiln_status_t kiln_engine_new(const kiln_engine_config_t* config, kiln_engine_t*
     cpp.max_module_bytes = c.max_module_bytes;
     cpp.aot_interp_fallback = c.aot_interp_fallback;
     auto engine = kiln::Engine::create(cpp);
-    // The only way creation fails is a backend this library lacks.
-    if (!engine) return fail(KILN_ERR_UNSUPPORTED, "kiln_engine_new: " + engine.error().message);
+    if (!engine) return fail(engine.error(), "kiln_engine_new: ");
     *out = new kiln_engine_t{std::move(*engine)};
     return KILN_OK;
   });

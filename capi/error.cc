@@ -11,9 +11,36 @@ namespace {
 thread_local std::string t_last_error = "no error";
 }  // namespace
 
+// Every ErrorKind is the kiln_status_t of the same number.
+#define KILN_SAME(kind, status) static_assert(static_cast<int>(ErrorKind::kind) == status, #kind " != " #status)
+KILN_SAME(InvalidArgument, KILN_ERR_INVALID_ARGUMENT);
+KILN_SAME(InvalidModule, KILN_ERR_INVALID_MODULE);
+KILN_SAME(Link, KILN_ERR_LINK);
+KILN_SAME(Trap, KILN_ERR_TRAP);
+KILN_SAME(OutOfFuel, KILN_ERR_OUT_OF_FUEL);
+KILN_SAME(Deadline, KILN_ERR_DEADLINE);
+KILN_SAME(Exit, KILN_ERR_EXIT);
+KILN_SAME(PoolExhausted, KILN_ERR_POOL_EXHAUSTED);
+KILN_SAME(Io, KILN_ERR_IO);
+KILN_SAME(Unsupported, KILN_ERR_UNSUPPORTED);
+KILN_SAME(Internal, KILN_ERR_INTERNAL);
+KILN_SAME(NotFound, KILN_ERR_NOT_FOUND);
+KILN_SAME(InvalidDefinition, KILN_ERR_INVALID_DEFINITION);
+KILN_SAME(Contract, KILN_ERR_CONTRACT);
+KILN_SAME(InvalidConfig, KILN_ERR_INVALID_CONFIG);
+KILN_SAME(InvalidInput, KILN_ERR_INVALID_INPUT);
+KILN_SAME(InvalidOutput, KILN_ERR_INVALID_OUTPUT);
+KILN_SAME(ExtensionFailed, KILN_ERR_EXTENSION_FAILED);
+#undef KILN_SAME
+constexpr int kLastStatus = KILN_ERR_EXTENSION_FAILED;
+
 kiln_status_t fail(kiln_status_t status, std::string message) {
   t_last_error = std::move(message);
   return status;
+}
+
+kiln_status_t fail(const Error& error, std::string_view prefix) {
+  return fail(status_of(error), std::string(prefix) + error.message);
 }
 
 kiln_trap_kind_t to_c(TrapKind kind) {
@@ -34,11 +61,7 @@ kiln_trap_kind_t to_c(TrapKind kind) {
   return KILN_TRAP_HOST_ERROR;
 }
 
-kiln_status_t status_of(const Trap& trap) {
-  if (trap.kind == TrapKind::OutOfFuel) return KILN_ERR_OUT_OF_FUEL;
-  if (trap.kind == TrapKind::Deadline) return KILN_ERR_DEADLINE;
-  return KILN_ERR_TRAP;
-}
+kiln_status_t status_of(const Trap& trap) { return static_cast<kiln_status_t>(error_kind(trap.kind)); }
 
 std::optional<ValType> to_val_type(const kiln_valkind_t& kind) {
   switch (raw_enum(kind)) {
@@ -125,21 +148,10 @@ extern "C" {
 const char* kiln_last_error(void) { return kiln::capi::t_last_error.c_str(); }
 
 const char* kiln_status_name(kiln_status_t status) {
-  switch (kiln::capi::raw_enum(status)) {
-    case KILN_OK: return "ok";
-    case KILN_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case KILN_ERR_INVALID_MODULE: return "invalid module";
-    case KILN_ERR_LINK: return "link error";
-    case KILN_ERR_TRAP: return "trap";
-    case KILN_ERR_OUT_OF_FUEL: return "out of fuel";
-    case KILN_ERR_DEADLINE: return "deadline";
-    case KILN_ERR_EXIT: return "exit";
-    case KILN_ERR_POOL_EXHAUSTED: return "pool exhausted";
-    case KILN_ERR_IO: return "io error";
-    case KILN_ERR_UNSUPPORTED: return "unsupported";
-    case KILN_ERR_INTERNAL: return "internal error";
-  }
-  return "unknown status";
+  const int raw = kiln::capi::raw_enum(status);
+  if (raw == KILN_OK) return "ok";
+  if (raw < 1 || raw > kiln::capi::kLastStatus) return "unknown status";
+  return kiln::to_string(static_cast<kiln::ErrorKind>(raw));
 }
 
 const char* kiln_trap_kind_name(kiln_trap_kind_t kind) {

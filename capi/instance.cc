@@ -146,7 +146,7 @@ kiln_status_t kiln_instance_read_memory(kiln_instance_t* instance, uint32_t offs
       return fail(KILN_ERR_INVALID_ARGUMENT, where(*instance, "kiln_instance_read_memory: length above 4 GiB"));
     }
     auto range = instance->instance.memory_range(kiln::GuestSlice{offset, static_cast<uint32_t>(length)});
-    if (!range) return fail(KILN_ERR_INVALID_ARGUMENT, where(*instance, range.error().message));
+    if (!range) return fail(kiln::capi::status_of(range.error()), where(*instance, range.error().message));
     if (length > 0) std::memcpy(out, range->data(), length);
     return KILN_OK;
   });
@@ -158,7 +158,7 @@ kiln_status_t kiln_instance_write_memory(kiln_instance_t* instance, uint32_t off
     KILN_CAPI_REQUIRE("kiln_instance_write_memory", instance);
     if (!data && length > 0) return fail(KILN_ERR_INVALID_ARGUMENT, "kiln_instance_write_memory: data is NULL");
     auto written = instance->instance.write_memory(offset, {static_cast<const uint8_t*>(data), length});
-    if (!written) return fail(KILN_ERR_INVALID_ARGUMENT, where(*instance, written.error().message));
+    if (!written) return fail(kiln::capi::status_of(written.error()), where(*instance, written.error().message));
     return KILN_OK;
   });
 }
@@ -170,9 +170,10 @@ kiln_status_t kiln_instance_write_input(kiln_instance_t* instance, const void* d
     KILN_CAPI_REQUIRE("kiln_instance_write_input", out_offset);
     if (!data && size > 0) return fail(KILN_ERR_INVALID_ARGUMENT, "kiln_instance_write_input: data is NULL");
     auto slice = instance->instance.write_input({static_cast<const uint8_t*>(data), size});
-    // The guest's allocator ran: a trap there is the guest's outcome, any
-    // other failure (no allocator, a bad pointer) the caller's to fix.
-    if (!slice) return fail(KILN_ERR_INVALID_ARGUMENT, where(*instance, slice.error().message));
+    // The guest's allocator ran: a trap there is the guest's outcome (its
+    // kind says which), any other failure (no allocator, a bad pointer) the
+    // caller's to fix.
+    if (!slice) return fail(kiln::capi::status_of(slice.error()), where(*instance, slice.error().message));
     *out_offset = slice->offset;
     return KILN_OK;
   });
@@ -183,7 +184,7 @@ kiln_status_t kiln_instance_reserve_host_region(kiln_instance_t* instance, uint3
     KILN_CAPI_REQUIRE("kiln_instance_reserve_host_region", instance);
     KILN_CAPI_REQUIRE("kiln_instance_reserve_host_region", out_offset);
     auto slice = instance->instance.reserve_host_region(size);
-    if (!slice) return fail(KILN_ERR_INVALID_ARGUMENT, where(*instance, slice.error().message));
+    if (!slice) return fail(kiln::capi::status_of(slice.error()), where(*instance, slice.error().message));
     *out_offset = slice->offset;
     return KILN_OK;
   });

@@ -62,7 +62,6 @@ struct kiln_store_t {
 
 struct kiln_pool_t {
   std::shared_ptr<kiln::InstancePool> pool;
-  size_t max_instances;  // to tell an exhausted pool from a failed instantiation
 };
 
 struct kiln_lease_t {
@@ -86,6 +85,12 @@ int raw_enum(const E& value) {
 
 // Records `message` as this thread's last error and returns `status`.
 kiln_status_t fail(kiln_status_t status, std::string message);
+
+// The status of an Error: its kind, one to one (error.cc holds them
+// together). No caller reads the message to choose.
+inline kiln_status_t status_of(const Error& error) { return static_cast<kiln_status_t>(error.kind); }
+// fail(status_of(error), its message, prefixed with `prefix`).
+kiln_status_t fail(const Error& error, std::string_view prefix = {});
 
 // Runs `body` (which returns a kiln_status_t), turning any exception into
 // KILN_ERR_INTERNAL with its message.

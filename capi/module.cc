@@ -12,7 +12,7 @@ namespace {
 kiln_status_t make_module(kiln_engine_t* engine, std::span<const uint8_t> bytes, std::string_view name,
                           kiln_module_t** out) {
   auto module = kiln::Module::compile(engine->engine, bytes, name);
-  if (!module) return fail(KILN_ERR_INVALID_MODULE, module.error().message);
+  if (!module) return fail(module.error());
   auto* made = new kiln_module_t{std::move(*module), {}, {}, {}};
   for (const kiln::ImportDesc& import : made->module.info().imports) {
     made->import_modules.push_back(import.module);

@@ -31,14 +31,14 @@ kiln_status_t kiln_pool_new(kiln_module_t* module, kiln_linker_t* linker, const 
     kiln_pool_config_init(&c);
     if (config) c = *config;
     auto pre = kiln::InstancePre::create(module->module, linker->linker);
-    if (!pre) return fail(KILN_ERR_LINK, pre.error().message);
+    if (!pre) return fail(pre.error());
     kiln::InstancePoolConfig cpp;
     if (c.max_instances) cpp.max_instances = c.max_instances;
     if (c.max_resident_bytes) cpp.max_resident_bytes = c.max_resident_bytes;
     cpp.limits.fuel = c.limits.fuel;
     cpp.limits.max_memory_bytes = c.limits.max_memory_bytes;
     cpp.limits.timeout = std::chrono::nanoseconds(static_cast<int64_t>(c.limits.timeout_ns));
-    *out = new kiln_pool_t{kiln::InstancePool::create(std::move(*pre), std::move(cpp)), cpp.max_instances};
+    *out = new kiln_pool_t{kiln::InstancePool::create(std::move(*pre), std::move(cpp))};
     return KILN_OK;
   });
 }
@@ -61,15 +61,9 @@ kiln_status_t kiln_pool_acquire(kiln_pool_t* pool, kiln_lease_t** out) {
     KILN_CAPI_REQUIRE("kiln_pool_acquire", pool);
     KILN_CAPI_REQUIRE("kiln_pool_acquire", out);
     *out = nullptr;
-    std::optional<kiln::Trap> trap;
-    auto leased = pool->pool->acquire(&trap);
-    if (!leased) {
-      if (trap) return fail(kiln::capi::status_of(*trap), leased.error().message);
-      if (pool->pool->stats().leased >= pool->max_instances) {
-        return fail(KILN_ERR_POOL_EXHAUSTED, leased.error().message);
-      }
-      return fail(KILN_ERR_LINK, leased.error().message);
-    }
+    auto leased = pool->pool->acquire();
+    // Exhausted, a trap while instantiating, a link error: the kind says.
+    if (!leased) return fail(leased.error());
     auto lease = std::make_unique<kiln_lease_t>();
     lease->leased.emplace(std::move(*leased));
     lease->store.store = &lease->leased->store();

@@ -61,13 +61,10 @@ kiln_status_t kiln_store_instantiate(kiln_store_t* store, kiln_module_t* module,
     if (!store->owned) {
       return fail(KILN_ERR_INVALID_ARGUMENT, "kiln_store_instantiate: the store of a pool lease cannot take more instances");
     }
-    std::optional<kiln::Trap> trap;
-    auto instance = store->store->instantiate(module->module, linker->linker, &trap);
-    if (!instance) {
-      // A trap in the start function is the guest's outcome; anything else
-      // is an import that did not resolve or match.
-      return fail(trap ? kiln::capi::status_of(*trap) : KILN_ERR_LINK, instance.error().message);
-    }
+    auto instance = store->store->instantiate(module->module, linker->linker);
+    // A trap in the start function is the guest's outcome; an import that
+    // did not resolve or match is a link error: the kind says which.
+    if (!instance) return fail(instance.error());
     *out = &store->instances.emplace_back(kiln_instance_t{store, std::move(*instance)});
     return KILN_OK;
   });

@@ -147,15 +147,15 @@ std::vector<std::string> programs_in(const fs::path& dir) {
 
 Result<std::vector<std::string>> select_programs(const BenchOptions& options, const fs::path& dir) {
   std::error_code error;
-  if (!fs::is_directory(dir, error)) return make_error(dir.string() + ": no such benchmark directory");
+  if (!fs::is_directory(dir, error)) return make_error(ErrorKind::Io, dir.string() + ": no such benchmark directory");
   std::vector<std::string> available = programs_in(dir);
   if (options.programs.empty()) {
-    if (available.empty()) return make_error(dir.string() + ": no benchmark programs (X.wasm with X.native)");
+    if (available.empty()) return make_error(ErrorKind::Io, dir.string() + ": no benchmark programs (X.wasm with X.native)");
     return available;
   }
   for (const std::string& wanted : options.programs)
     if (std::find(available.begin(), available.end(), wanted) == available.end())
-      return make_error(dir.string() + ": no benchmark program '" + wanted + "'");
+      return make_error(ErrorKind::Io, dir.string() + ": no benchmark program '" + wanted + "'");
   return options.programs;
 }
 
@@ -195,7 +195,7 @@ struct ProcessSample {
 // Runs `binary` with its stdout captured.
 Result<ProcessSample> run_process(const fs::path& binary, const Args& args) {
   int out_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return make_error("pipe failed");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return make_error(ErrorKind::Internal, "pipe failed");
   Clock::time_point start = Clock::now();
   pid_t pid = 0;
   int error = spawn(binary.string(), args, out_pipe[1], &pid);
@@ -203,15 +203,15 @@ Result<ProcessSample> run_process(const fs::path& binary, const Args& args) {
   ProcessSample sample;
   if (error == 0) sample.output = read_all(out_pipe[0]);
   close(out_pipe[0]);
-  if (error != 0) return make_error(binary.string() + ": cannot run it: " + std::strerror(error));
+  if (error != 0) return make_error(ErrorKind::Internal, binary.string() + ": cannot run it: " + std::strerror(error));
   int status = 0;
   rusage usage{};
   wait4(pid, &status, 0, &usage);
   sample.wall_ms = ms_since(start);
   sample.cpu_ms = cpu_ms(usage);
-  if (WIFSIGNALED(status)) return make_error(binary.string() + " killed by signal " + std::to_string(WTERMSIG(status)));
+  if (WIFSIGNALED(status)) return make_error(ErrorKind::Internal, binary.string() + " killed by signal " + std::to_string(WTERMSIG(status)));
   if (WEXITSTATUS(status) != 0)
-    return make_error(binary.string() + " exited with " + std::to_string(WEXITSTATUS(status)));
+    return make_error(ErrorKind::Internal, binary.string() + " exited with " + std::to_string(WEXITSTATUS(status)));
   return sample;
 }
 
@@ -242,7 +242,7 @@ Result<Sample> run_on_kiln_once(const Bench& bench, const Module& module, const 
   CallResult result = instance->call("_start", {});
   Sample sample{thread_cpu_ms() - start, std::string(wasi->stdout_data())};
   bool clean = result.returned() || (result.exited() && result.exit_code == 0);
-  if (!clean) return make_error(module.name() + ": " + describe_failure(result));
+  if (!clean) return make_error(ErrorKind::Internal, module.name() + ": " + describe_failure(result));
   return sample;
 }
 
@@ -296,10 +296,10 @@ Result<double> kiln_rounds_ms(const Bench& bench, const Module& module, const st
   auto on_kiln = rounds_time([&](const Args& args) { return run_on_kiln_once(bench, module, args); }, bench);
   if (!on_kiln) return on_kiln.error();
   if (native.output != on_kiln->output)
-    return make_error(program + ": outputs differ: native printed \"" + one_line(native.output) + "\", " + what +
+    return make_error(ErrorKind::Internal, program + ": outputs differ: native printed \"" + one_line(native.output) + "\", " + what +
                       " printed \"" + one_line(on_kiln->output) + "\"");
   if (on_kiln->ms <= 0)
-    return make_error(program + ": too short to measure against its 0-round run; give it more --rounds");
+    return make_error(ErrorKind::InvalidArgument, program + ": too short to measure against its 0-round run; give it more --rounds");
   return on_kiln->ms;
 }
 
@@ -312,7 +312,7 @@ Result<Row> bench_program(const Bench& bench, const std::string& program, bool b
   auto native = rounds_time([&](const Args& args) { return run_native_once(binary, args); }, bench);
   if (!native) return native.error();
   if (native->ms <= 0)
-    return make_error(program + ": too short to measure against its 0-round run; give it more --rounds");
+    return make_error(ErrorKind::InvalidArgument, program + ": too short to measure against its 0-round run; give it more --rounds");
   auto kiln_ms = kiln_rounds_ms(bench, *module, program, *native, "kiln");
   if (!kiln_ms) return kiln_ms.error();
   Row row{program, native->ms, *kiln_ms, load_ms, {}};
@@ -433,7 +433,7 @@ Result<StartupTimes> startup_times(const fs::path& binary, const Args& args, int
   if (!first) return first.error();
   *printed = first->output;
   if (!expected.empty() && first->output != expected)
-    return make_error(binary.string() + " printed \"" + one_line(first->output) + "\", native printed \"" +
+    return make_error(ErrorKind::Internal, binary.string() + " printed \"" + one_line(first->output) + "\", native printed \"" +
                       one_line(expected) + "\"");
   std::vector<double> wall, cpu;
   for (int i = 0; i < runs; ++i) {
@@ -473,7 +473,7 @@ int run_bench(const BenchOptions& options) {
   auto backend = parse_backend_kind(options.backend);
   if (!backend) return fail(kExitUsage, backend.error().message);
   auto engine = Engine::create(EngineConfig{.backend = *backend});
-  if (!engine) return fail(kExitBackendUnavailable, engine.error().message);
+  if (!engine) return fail(exit_code_for(engine.error().kind), engine.error().message);
   fs::path dir = options.dir.empty() ? default_dir() : fs::path(options.dir);
   if (options.startup) return run_startup(options, dir);
   if (options.breakdown && *backend != BackendKind::Aot) return fail(kExitUsage, "--breakdown is for --backend aot");

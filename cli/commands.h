@@ -11,5 +11,9 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 void add_spectest_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_compile_command(CLI::App& app, int& exit_code);
+void add_ep_command(CLI::App& app, int& exit_code);
+void add_deploy_commands(CLI::App& app, int& exit_code);  // deploy, extensions, rollback, enable, disable
+void add_exec_command(CLI::App& app, int& exit_code);
+void add_schema_command(CLI::App& app, int& exit_code);
 
 }  // namespace kiln::cli

@@ -1,4 +1,5 @@
-// kiln compile [-j N] [--cache-dir DIR] module.wasm...: AOT-compiles modules
+// kiln compile [-j N] [--cache-dir DIR] module.wasm...: runs the deploy
+// pipeline (deploy/module_pipeline.h) on each module: AOT-compiles it
 // into the artifact cache (backends/aot/artifact_cache.h), so that running
 // them later starts no C compiler. Shows one progress line per module: built
 // (and how long it took), already cached, or left to the interpreter (and
@@ -24,15 +25,11 @@
 
 #include <rapidjson/document.h>
 
-#include "backends/aot/artifact_cache.h"
-#include "backends/aot/c_translator.h"
-#include "backends/aot/module_index.h"
+#include "base/files.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "deploy/module_pipeline.h"
 #include "spectest/spec_json.h"
-#include "wabt/ir.h"
-#include "wasm/decoder.h"
-#include "wasm/fuel_instrumenter.h"
 
 namespace kiln::cli {
 namespace {
@@ -81,59 +78,32 @@ std::vector<std::string> script_modules(const std::string& script, std::string& 
 struct Report {
   Outcome outcome = Outcome::Failed;
   std::string detail;
+  ErrorKind kind = ErrorKind::Internal;  // when Failed
 };
 
-// The C writer's reason without the module's path (the run-time library
-// names the module its own way) or the CLI hint at the end.
-std::string interp_reason(std::string message, const std::string& path) {
-  if (message.starts_with(path + ": ")) message.erase(0, path.size() + 2);
-  if (message.starts_with("aot: ")) message.erase(0, 5);
-  const size_t hint = std::char_traits<char>::length(backends::aot::kInterpOnly);
-  if (message.size() >= hint) message.resize(message.size() - hint);
-  return message;
-}
-
-// The same bytes the engine hands the backend: decoded, validated, fuel
-// instrumented.
-Report compile_one(const backends::aot::ArtifactCache& cache, const backends::aot::ModuleIndex& index, const Job& job) {
+// The deploy pipeline (deploy/module_pipeline.h), as the engine runs it.
+Report compile_one(const std::string& cache_dir, const Job& job) {
   const std::string& path = job.path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {Outcome::Failed, "cannot read the file"};
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  auto decoded = wasm::decode(bytes, path);
-  if (!decoded) return {job.from_script ? Outcome::Skipped : Outcome::Failed, decoded.error().message};
-  auto instrumented = wasm::instrument_fuel(*decoded->ir);
-  if (!instrumented) return {Outcome::Failed, instrumented.error().message};
-  auto artifact = cache.get_or_build(*instrumented, path);
-  // What libkiln.so (which cannot decode) needs to find and link this
-  // module: recorded by the SHA-256 of the bytes as the guest wrote them.
-  backends::aot::ModuleIndexEntry entry;
-  entry.info = decoded->info;
-  for (const wabt::Import* import : decoded->ir->imports) entry.link_order.emplace_back(import->module_name, import->field_name);
-  if (!artifact) {
-    const std::string& message = artifact.error().message;
-    if (!backends::aot::is_interp_only(message)) return {Outcome::Failed, message};
-    entry.interp_only_reason = interp_reason(message, path);
-    if (auto recorded = index.record(backends::aot::sha256_hex(bytes), entry); !recorded) {
-      return {Outcome::Failed, recorded.error().message};
-    }
-    return {Outcome::Interpreter, message};
+  auto bytes = base::read_file_bytes(path);
+  if (!bytes) return {Outcome::Failed, "cannot read the file", ErrorKind::Io};
+  deploy::PipelineOptions options;
+  options.name = path;
+  options.cache_dir = cache_dir;
+  auto prepared = deploy::prepare_module(*bytes, options);
+  if (!prepared) {
+    const Error& error = prepared.error();
+    // A spec script's modules that do not decode are meant not to.
+    if (job.from_script && error.kind == ErrorKind::InvalidModule) return {Outcome::Skipped, error.message};
+    return {Outcome::Failed, error.message, error.kind};
   }
-  auto key = cache.key_for(*instrumented);
-  if (!key) return {Outcome::Failed, key.error().message};
-  entry.artifact_key = *key;
-  if (auto recorded = index.record(backends::aot::sha256_hex(bytes), entry); !recorded) {
-    return {Outcome::Failed, recorded.error().message};
-  }
-  if (!artifact->built) return {Outcome::Cached, artifact->so_path};
+  if (prepared->backend == BackendKind::Interp) return {Outcome::Interpreter, prepared->interp_reason};
+  if (prepared->artifact_cached) return {Outcome::Cached, prepared->artifact_path};
   char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%.2f s", artifact->compile_seconds);
-  return {Outcome::Built, std::string(seconds) + ", " + artifact->so_path};
+  std::snprintf(seconds, sizeof seconds, "%.2f s", prepared->compile_seconds);
+  return {Outcome::Built, std::string(seconds) + ", " + prepared->artifact_path};
 }
 
 int run_compile(const CompileOptions& options) {
-  backends::aot::ArtifactCache cache(options.cache_dir);
-  backends::aot::ModuleIndex index(cache.dir());
   std::vector<Job> jobs_list;
   for (const std::string& path : options.paths) {
     if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) {
@@ -155,10 +125,11 @@ int run_compile(const CompileOptions& options) {
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
   std::atomic<int> failures{0};
+  std::atomic<ErrorKind> first_failure{ErrorKind::Internal};
   std::mutex print;
   auto worker = [&] {
     for (size_t i = next++; i < total; i = next++) {
-      Report report = compile_one(cache, index, jobs_list[i]);
+      Report report = compile_one(options.cache_dir, jobs_list[i]);
       std::lock_guard lock(print);
       size_t n = ++done;
       const char* what = report.outcome == Outcome::Built    ? "compiled"
@@ -169,14 +140,15 @@ int run_compile(const CompileOptions& options) {
       std::FILE* out = report.outcome == Outcome::Failed ? stderr : stdout;
       std::fprintf(out, "[%zu/%zu] %s: %s (%s)\n", n, total, jobs_list[i].path.c_str(), what, report.detail.c_str());
       std::fflush(out);
-      if (report.outcome == Outcome::Failed) ++failures;
+      if (report.outcome == Outcome::Failed && failures++ == 0) first_failure = report.kind;
     }
   };
   std::vector<std::thread> threads;
   for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
   worker();
   for (std::thread& thread : threads) thread.join();
-  return failures ? kExitInvalidModule : kExitOk;
+  // libkiln.so reads the kind of a failure from this code (library/front_runtime.cc).
+  return failures ? exit_code_for(first_failure) : kExitOk;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // (timeout, signals, command not found). Documented in README.md.
 #pragma once
 
+#include "kiln/error.h"
+
 namespace kiln::cli {
 
 enum ExitCode : int {
@@ -17,6 +19,18 @@ enum ExitCode : int {
   kExitOutOfFuel = 11,
   kExitDeadline = 12,
   kExitTestsFailed = 1,      // kiln spectest: some command failed
+  // The extension platform (kiln ep, deploy, exec, ...).
+  kExitNotRun = 20,            // nothing enabled is bound to the extension point for the scope
+  kExitInvalidInput = 21,      // the input is too large, not a JSON object, or fails the input schema
+  kExitInvalidOutput = 22,     // the output is too large, not JSON, or fails the output schema
+  kExitExtensionFailed = 23,   // the extension exited non-zero (its log says why)
+  kExitNotFound = 24,          // no such extension point, extension or version
+  kExitInvalidDefinition = 25, // an extension point definition or schema kiln refuses
+  kExitContract = 26,          // the module breaks the extension point's contract
+  kExitInvalidConfig = 27,     // the extension's config fails the config schema
 };
+
+// The exit code for an error of `kind`: the one place that maps them.
+int exit_code_for(ErrorKind kind);
 
 }  // namespace kiln::cli

@@ -269,7 +269,7 @@ int run_inspect(const InspectOptions& options) {
   Result<wasm::DecodedModule> decoded = wasm::decode(*bytes, options.path);
   if (!decoded) {
     std::fprintf(stderr, "kiln: %s\n", decoded.error().message.c_str());
-    return kExitInvalidModule;
+    return exit_code_for(decoded.error().kind);
   }
   if (options.json) {
     print_json(decoded->info);

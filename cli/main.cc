@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   kiln::cli::add_spectest_command(app, exit_code);
   kiln::cli::add_bench_command(app, exit_code);
   kiln::cli::add_compile_command(app, exit_code);
+  kiln::cli::add_ep_command(app, exit_code);
+  kiln::cli::add_deploy_commands(app, exit_code);
+  kiln::cli::add_exec_command(app, exit_code);
+  kiln::cli::add_schema_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

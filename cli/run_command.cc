@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/units.h"
+#include "base/units.h"
 #include "kiln/wasi.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
@@ -40,30 +40,24 @@ Result<Limits> limits_from(const RunOptions& options) {
   if (!options.fuel.empty()) {
     char* end = nullptr;
     limits.fuel = std::strtoull(options.fuel.c_str(), &end, 10);
-    if (*end != '\0' || options.fuel[0] == '-') return make_error("invalid fuel '" + options.fuel + "'");
+    if (*end != '\0' || options.fuel[0] == '-') return make_error(ErrorKind::InvalidArgument, "invalid fuel '" + options.fuel + "'");
   }
   if (!options.max_memory.empty()) {
-    auto size = parse_size(options.max_memory);
+    auto size = base::parse_size(options.max_memory);
     if (!size) return size.error();
     limits.max_memory_bytes = *size;
   }
   for (const std::string& entry : options.env) {
     if (entry.find('=') == std::string::npos || entry[0] == '=') {
-      return make_error("invalid --env '" + entry + "' (expected KEY=VALUE)");
+      return make_error(ErrorKind::InvalidArgument, "invalid --env '" + entry + "' (expected KEY=VALUE)");
     }
   }
   if (!options.timeout.empty()) {
-    auto timeout = parse_duration(options.timeout);
+    auto timeout = base::parse_duration(options.timeout);
     if (!timeout) return timeout.error();
     limits.timeout = *timeout;
   }
   return limits;
-}
-
-int exit_code_for(const Trap& trap) {
-  if (trap.kind == TrapKind::OutOfFuel) return kExitOutOfFuel;
-  if (trap.kind == TrapKind::Deadline) return kExitDeadline;
-  return kExitTrap;
 }
 
 int run(const RunOptions& options) {
@@ -72,13 +66,10 @@ int run(const RunOptions& options) {
   auto backend = parse_backend_kind(options.backend);
   if (!backend) return fail(kExitUsage, backend.error().message);
   auto engine = Engine::create(EngineConfig{.backend = *backend});
-  if (!engine) return fail(kExitBackendUnavailable, engine.error().message);
+  if (!engine) return fail(exit_code_for(engine.error().kind), engine.error().message);
 
-  if (access(options.module_path.c_str(), R_OK) != 0) {
-    return fail(kExitUnreadable, options.module_path + ": cannot read the file");
-  }
   auto module = Module::from_file(*engine, options.module_path);
-  if (!module) return fail(kExitInvalidModule, module.error().message);
+  if (!module) return fail(exit_code_for(module.error().kind), module.error().message);
 
   Linker linker;
   host::add_wasi(linker);
@@ -92,7 +83,7 @@ int run(const RunOptions& options) {
   host::attach_wasi(store, std::make_shared<host::WasiContext>(std::move(wasi)));
 
   auto instance = store.instantiate(*module, linker);
-  if (!instance) return fail(kExitLinkError, instance.error().message);
+  if (!instance) return fail(exit_code_for(instance.error().kind), instance.error().message);
   if (!module->info().find_export("_start")) {
     return fail(kExitLinkError, options.module_path + ": exports no _start function (not a WASI command)");
   }
@@ -104,7 +95,7 @@ int run(const RunOptions& options) {
       return fail(kExitFailure, options.module_path + ": exit code " + std::to_string(result.exit_code) +
                                     " does not fit a process exit status");
     case CallResult::Status::Trapped:
-      return fail(exit_code_for(result.trap), options.module_path + ": " + result.trap.describe());
+      return fail(exit_code_for(error_kind(result.trap.kind)), options.module_path + ": " + result.trap.describe());
     case CallResult::Status::Failed: return fail(kExitFailure, result.error);
   }
   return kExitFailure;

@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/units.h"
+#include "base/units.h"
 #include "kiln/engine.h"
 #include "spectest/spec_runner.h"
 
@@ -29,10 +29,10 @@ int fail(int code, const std::string& message) {
 int run(const SpectestOptions& options) {
   auto backend = parse_backend_kind(options.backend);
   if (!backend) return fail(kExitUsage, backend.error().message);
-  auto timeout = parse_duration(options.timeout);
+  auto timeout = base::parse_duration(options.timeout);
   if (!timeout) return fail(kExitUsage, timeout.error().message);
   auto engine = Engine::create(EngineConfig{.backend = *backend});
-  if (!engine) return fail(kExitBackendUnavailable, engine.error().message);
+  if (!engine) return fail(exit_code_for(engine.error().kind), engine.error().message);
 
   spectest::SpecOptions spec_options{.verbose = options.verbose, .call_timeout = *timeout};
   spectest::SpecSummary summary = spectest::run_spec_script(*engine, options.script_path, spec_options, std::cout);

@@ -45,7 +45,7 @@ void BackendStore::call_raw(Extern func, RawValue* slots, RawCallStatus& status)
 }
 
 Result<void> BackendStore::reset_instance(uint32_t, const InstantiateOptions&, std::optional<Trap>*) {
-  return make_error("this backend cannot reset instances");
+  return make_error(ErrorKind::Unsupported, "this backend cannot reset instances");
 }
 
 }  // namespace kiln::runtime

@@ -15,7 +15,7 @@ const char* to_string(BackendKind kind) { return kind == BackendKind::Interp ? "
 Result<BackendKind> parse_backend_kind(std::string_view text) {
   if (text == "interp") return BackendKind::Interp;
   if (text == "aot") return BackendKind::Aot;
-  return make_error("unknown backend '" + std::string(text) + "' (expected interp or aot)");
+  return make_error(ErrorKind::InvalidArgument, "unknown backend '" + std::string(text) + "' (expected interp or aot)");
 }
 
 // Which backends exist depends on the library (runtime/front.h).

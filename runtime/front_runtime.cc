@@ -21,6 +21,7 @@
 #include "backends/aot/artifact_cache.h"
 #include "backends/aot/c_translator.h"
 #include "backends/aot/module_index.h"
+#include "base/sha256.h"
 #include "runtime/front.h"
 #include "runtime/indexed_module.h"
 #include "runtime/module_impl.h"
@@ -36,7 +37,7 @@ namespace kiln::backends::aot {
 // Its signature must follow c_translator.h's (a mismatch is a link error of
 // libkiln.so, never a silent one: -Wl,--no-undefined).
 Result<Translation> translate_to_c(std::span<const uint8_t>, std::string_view name, const TranslateOptions&) {
-  return make_error(std::string(name) +
+  return make_error(ErrorKind::Unsupported, std::string(name) +
                     ": libkiln.so cannot translate modules to C (it has no WABT); `kiln compile` does");
 }
 
@@ -59,7 +60,7 @@ class NoInterpreter final : public Backend {
  public:
   std::string_view name() const override { return "none"; }
   Result<std::shared_ptr<const BackendModule>> load(std::span<const uint8_t>, std::string_view name) const override {
-    return make_error(std::string(name) + ": " + kNoInterpreter);
+    return make_error(ErrorKind::Unsupported, std::string(name) + ": " + kNoInterpreter);
   }
   std::unique_ptr<BackendStore> new_store(Store&) const override { return nullptr; }
 };
@@ -96,7 +97,7 @@ struct ProcessOutcome {
 // tables, as fork would: the host may be large.
 Result<ProcessOutcome> run_process(const std::vector<std::string>& argv) {
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return make_error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return make_error(ErrorKind::Internal, std::string("cannot create a pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -111,7 +112,7 @@ Result<ProcessOutcome> run_process(const std::vector<std::string>& argv) {
   ::close(pipe_fds[1]);
   if (failed != 0) {
     ::close(pipe_fds[0]);
-    return make_error("cannot start " + argv[0] + ": " + std::strerror(failed));
+    return make_error(ErrorKind::Internal, "cannot start " + argv[0] + ": " + std::strerror(failed));
   }
   ProcessOutcome outcome;
   char buffer[4096];
@@ -126,7 +127,7 @@ Result<ProcessOutcome> run_process(const std::vector<std::string>& argv) {
   ::close(pipe_fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return make_error("cannot wait for " + argv[0] + ": " + std::strerror(errno));
+    if (errno != EINTR) return make_error(ErrorKind::Internal, "cannot wait for " + argv[0] + ": " + std::strerror(errno));
   }
   if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
   return outcome;
@@ -146,22 +147,22 @@ Result<void> compile_in_subprocess(const EngineConfig& config, const std::string
                                    std::string_view name) {
   std::error_code error;
   fs::create_directories(cache.dir(), error);
-  if (error) return make_error("cannot create the artifact cache " + cache.dir() + ": " + error.message());
+  if (error) return make_error(ErrorKind::Io, "cannot create the artifact cache " + cache.dir() + ": " + error.message());
   std::string temp = cache.dir() + "/tmp-module-XXXXXX.wasm";
   int fd = ::mkstemps(temp.data(), 5);
-  if (fd < 0) return make_error("cannot create a file in " + cache.dir() + ": " + std::strerror(errno));
+  if (fd < 0) return make_error(ErrorKind::Io, "cannot create a file in " + cache.dir() + ": " + std::strerror(errno));
   struct Remove {
     std::string path;
     ~Remove() { ::unlink(path.c_str()); }
   } remove{temp};
   bool written = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
   written = ::close(fd) == 0 && written;
-  if (!written) return make_error("cannot write " + temp);
+  if (!written) return make_error(ErrorKind::Io, "cannot write " + temp);
 
   const std::string kiln = compile_command(config.compiler_command);
   auto outcome = run_process({kiln, "compile", "-j", "1", "--cache-dir", cache_root, temp});
   if (!outcome) {
-    return make_error(std::string(name) + ": no compiled artifact for this module, and its compiler did not run: " +
+    return make_error(ErrorKind::Unsupported, std::string(name) + ": no compiled artifact for this module, and its compiler did not run: " +
                       outcome.error().message +
                       " (name the kiln executable in the engine's compiler option or in $KILN_COMPILE)");
   }
@@ -170,7 +171,12 @@ Result<void> compile_in_subprocess(const EngineConfig& config, const std::string
   replace_all(output, temp, std::string(name));
   while (!output.empty() && output.back() == '\n') output.pop_back();
   if (outcome->exit_code < 0) output = "killed by a signal";
-  return make_error(std::string(name) + ": `" + kiln + " compile` failed: " + output);
+  // `kiln compile` exits with README's codes: 3 the file, 4 the module, 6 the backend.
+  const ErrorKind kind = outcome->exit_code == 4   ? ErrorKind::InvalidModule
+                         : outcome->exit_code == 3 ? ErrorKind::Io
+                         : outcome->exit_code == 6 ? ErrorKind::Unsupported
+                                                   : ErrorKind::Internal;
+  return make_error(kind, std::string(name) + ": `" + kiln + " compile` failed: " + output);
 }
 
 }  // namespace
@@ -179,7 +185,7 @@ const char* front_name() { return "runtime"; }
 
 Result<std::unique_ptr<Backend>> make_backend(const EngineConfig& config) {
   if (config.backend != BackendKind::Aot) {
-    return make_error(std::string("backend '") + to_string(config.backend) + "' is not available: " + kNoInterpreter);
+    return make_error(ErrorKind::Unsupported, std::string("backend '") + to_string(config.backend) + "' is not available: " + kNoInterpreter);
   }
   return backends::make_aot_backend(config.cache_dir, /*interp_fallback=*/false, std::make_unique<NoInterpreter>());
 }
@@ -188,17 +194,17 @@ Result<std::shared_ptr<Module::Impl>> make_module(const Engine& engine, std::spa
                                                   std::string_view name) {
   const EngineConfig& config = engine.config();
   if (bytes.size() > config.max_module_bytes) {
-    return make_error(std::string(name) + ": the module is " + std::to_string(bytes.size()) +
+    return make_error(ErrorKind::InvalidModule, std::string(name) + ": the module is " + std::to_string(bytes.size()) +
                       " bytes, above the engine's limit of " + std::to_string(config.max_module_bytes));
   }
   const std::string cache_root = config.cache_dir.empty() ? backends::aot::ArtifactCache::default_dir() : config.cache_dir;
   backends::aot::ArtifactCache cache(cache_root);
-  const std::string sha256 = backends::aot::sha256_hex(bytes);
+  const std::string sha256 = base::sha256_hex(bytes);
   for (int attempt = 0; attempt < 2; ++attempt) {
     IndexLookup lookup = load_indexed_module(cache, sha256, name);
     if (lookup.module) return std::move(*lookup.module);
     if (!lookup.interp_only_reason.empty()) {
-      return make_error(std::string(name) + ": the module needs the interpreter (" + lookup.interp_only_reason +
+      return make_error(ErrorKind::Unsupported, std::string(name) + ": the module needs the interpreter (" + lookup.interp_only_reason +
                         "); " + kNoInterpreter);
     }
     if (attempt == 0) {
@@ -206,7 +212,7 @@ Result<std::shared_ptr<Module::Impl>> make_module(const Engine& engine, std::spa
       if (!compiled) return compiled.error();
     }
   }
-  return make_error(std::string(name) + ": `kiln compile` succeeded but left no entry in the module index " +
+  return make_error(ErrorKind::Internal, std::string(name) + ": `kiln compile` succeeded but left no entry in the module index " +
                     backends::aot::ModuleIndex(cache.dir()).dir() + " (is that kiln older than this library?)");
 }
 

@@ -79,7 +79,7 @@ Result<PooledInstance> InstancePool::acquire(std::optional<Trap>* trap) {
       impl_->resident_bytes -= slot->resident_bytes;
       ++impl_->reused;
     } else if (impl_->leased >= impl_->config.max_instances) {
-      return make_error(impl_->pre.module().name() + ": instance pool exhausted: all " +
+      return make_error(ErrorKind::PoolExhausted, impl_->pre.module().name() + ": instance pool exhausted: all " +
                         std::to_string(impl_->config.max_instances) + " instances are leased");
     } else {
       ++impl_->created;

@@ -42,14 +42,14 @@ Result<InstancePre> InstancePre::create(const Module& module, const Linker& link
     }
     const ImportDesc& desc = m.info.imports[i];
     const Linker::Definition* definition = linker.find(key.module, key.name);
-    if (!definition) return make_error(module.name() + ": unknown import " + describe_import(desc));
+    if (!definition) return make_error(ErrorKind::Link, module.name() + ": unknown import " + describe_import(desc));
     const auto* func = std::get_if<HostFunc>(definition);
     if (!func) {
-      return make_error(module.name() + ": import " + describe_import(desc) +
+      return make_error(ErrorKind::Link, module.name() + ": import " + describe_import(desc) +
                         " is defined by an item of a Store; an InstancePre can only bind host functions");
     }
     if (desc.kind != ExternKind::Func || func->type != desc.func_type) {
-      return make_error(module.name() + ": incompatible import type for " + describe_import(desc) +
+      return make_error(ErrorKind::Link, module.name() + ": incompatible import type for " + describe_import(desc) +
                         ": the host defines a function " + to_string(func->type));
     }
     impl->imports.emplace_back(std::make_shared<const HostFunc>(*func));
@@ -86,14 +86,14 @@ Result<void> InstancePre::initialize(const Instance& instance, std::optional<Tra
   if (result.returned()) return {};
   if (result.trapped()) {
     if (trap) *trap = result.trap;
-    return make_error(impl_->module.name() + ": _initialize " + result.trap.describe());
+    return make_error(error_kind(result.trap.kind), impl_->module.name() + ": _initialize " + result.trap.describe());
   }
   if (result.exited()) {
     if (result.exit_code == 0) return {};
     if (trap) *trap = Trap{TrapKind::HostError, "exit " + std::to_string(result.exit_code)};
-    return make_error(impl_->module.name() + ": _initialize exited with code " + std::to_string(result.exit_code));
+    return make_error(ErrorKind::Exit, impl_->module.name() + ": _initialize exited with code " + std::to_string(result.exit_code));
   }
-  return make_error(impl_->module.name() + ": _initialize: " + result.error);
+  return make_error(ErrorKind::Internal, impl_->module.name() + ": _initialize: " + result.error);
 }
 
 }  // namespace kiln

@@ -19,9 +19,9 @@ Result<Module> Module::compile(const Engine& engine, std::span<const uint8_t> by
 
 Result<Module> Module::from_file(const Engine& engine, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path + ": cannot read the file");
+  if (!in) return make_error(ErrorKind::Io, path + ": cannot read the file");
   std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return make_error(path + ": read failed");
+  if (in.bad()) return make_error(ErrorKind::Io, path + ": read failed");
   return compile(engine, bytes, path);
 }
 

@@ -59,10 +59,10 @@ Result<Instance> Store::instantiate(const Module& module, const Linker& linker, 
     }
     const ImportDesc& desc = m.info.imports[i];
     const Linker::Definition* definition = linker.find(key.module, key.name);
-    if (!definition) return make_error(module.name() + ": unknown import " + describe_import(desc));
+    if (!definition) return make_error(ErrorKind::Link, module.name() + ": unknown import " + describe_import(desc));
     if (const auto* func = std::get_if<HostFunc>(definition)) {
       if (desc.kind != ExternKind::Func || func->type != desc.func_type) {
-        return make_error(module.name() + ": incompatible import type for " + describe_import(desc) +
+        return make_error(ErrorKind::Link, module.name() + ": incompatible import type for " + describe_import(desc) +
                           ": the host defines a function " + to_string(func->type));
       }
       imports.push_back(impl_->backend->new_host_func(*func));
@@ -70,7 +70,7 @@ Result<Instance> Store::instantiate(const Module& module, const Linker& linker, 
     }
     Extern item = std::get<Extern>(*definition);
     if (item.kind != desc.kind) {
-      return make_error(module.name() + ": incompatible import type for " + describe_import(desc) + ": got a " +
+      return make_error(ErrorKind::Link, module.name() + ": incompatible import type for " + describe_import(desc) + ": got a " +
                         to_string(item.kind));
     }
     imports.push_back(item);
@@ -92,7 +92,7 @@ Result<Instance> Store::Impl::instantiate(Store& store, const Module& module, st
   auto index = backend->instantiate(module.backend_module(), imports, instantiate_options(), &trap);
   leave_call(scope);
   if (start_trap) *start_trap = trap;
-  if (!index) return make_error(module.name() + ": " + index.error().message);
+  if (!index) return prefix_error(module.name() + ": ", index.error());
   instances.push_back(InstanceRecord{module, *index});
   return Instance(&store, static_cast<uint32_t>(instances.size() - 1));
 }

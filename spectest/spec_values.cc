@@ -56,11 +56,11 @@ Result<uint64_t> parse_bits(std::string_view text, unsigned bits) {
   uint64_t magnitude = 0;
   auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude);
   if (digits.empty() || error != std::errc() || end != digits.data() + digits.size()) {
-    return make_error("bad number \"" + std::string(text) + "\"");
+    return make_error(ErrorKind::InvalidArgument, "bad number \"" + std::string(text) + "\"");
   }
   uint64_t limit = negative ? (uint64_t{1} << (bits - 1)) : lane_mask(bits);
   if (magnitude > limit) {
-    return make_error("number \"" + std::string(text) + "\" does not fit " + std::to_string(bits) + " bits");
+    return make_error(ErrorKind::InvalidArgument, "number \"" + std::string(text) + "\" does not fit " + std::to_string(bits) + " bits");
   }
   return (negative ? uint64_t{0} - magnitude : magnitude) & lane_mask(bits);
 }
@@ -76,13 +76,13 @@ Result<LanePattern> parse_lane(std::string_view text, const LaneShape& shape) {
 Result<void> parse_v128_lanes(const Json& json, ExpectedValue& out) {
   auto lane_type = string_member(json, "lane_type");
   std::optional<LaneShape> shape = lane_type ? parse_lane_type(*lane_type) : std::nullopt;
-  if (!shape) return make_error("v128 value without a known lane_type");
+  if (!shape) return make_error(ErrorKind::InvalidArgument, "v128 value without a known lane_type");
   const Json* lanes = array_member(json, "value");
   size_t count = 128 / shape->bits;
-  if (!lanes || lanes->Size() != count) return make_error("v128 value needs " + std::to_string(count) + " lanes");
+  if (!lanes || lanes->Size() != count) return make_error(ErrorKind::InvalidArgument, "v128 value needs " + std::to_string(count) + " lanes");
   out.shape = *shape;
   for (const Json& lane : lanes->GetArray()) {
-    if (!lane.IsString()) return make_error("v128 lane is not a string");
+    if (!lane.IsString()) return make_error(ErrorKind::InvalidArgument, "v128 lane is not a string");
     auto pattern = parse_lane(std::string_view(lane.GetString(), lane.GetStringLength()), *shape);
     if (!pattern) return pattern.error();
     out.lanes.push_back(*pattern);
@@ -99,7 +99,7 @@ Result<void> parse_reference(std::string_view text, ExpectedValue& out) {
     out.non_null = true;
     return {};
   }
-  if (*bits == kNullRef) return make_error("externref " + std::string(text) + " is out of range");
+  if (*bits == kNullRef) return make_error(ErrorKind::InvalidArgument, "externref " + std::string(text) + " is out of range");
   out.ref = *bits;
   return {};
 }
@@ -107,7 +107,7 @@ Result<void> parse_reference(std::string_view text, ExpectedValue& out) {
 Result<void> parse_payload(const Json& json, ExpectedValue& out) {
   if (out.type == ValType::V128) return parse_v128_lanes(json, out);
   auto text = string_member(json, "value");
-  if (!text) return make_error(std::string(to_string(out.type)) + " value is not a string");
+  if (!text) return make_error(ErrorKind::InvalidArgument, std::string(to_string(out.type)) + " value is not a string");
   if (is_reference(out.type)) return parse_reference(*text, out);
   out.shape = scalar_shape(out.type);
   auto lane = parse_lane(*text, out.shape);
@@ -126,16 +126,16 @@ void set_scalar_bits(Value& value, uint64_t bits) {
 }
 
 Result<Value> to_value(const ExpectedValue& expected) {
-  if (expected.any) return make_error(std::string("argument of type ") + to_string(expected.type) + " has no value");
+  if (expected.any) return make_error(ErrorKind::InvalidArgument, std::string("argument of type ") + to_string(expected.type) + " has no value");
   if (is_reference(expected.type)) {
-    if (expected.non_null) return make_error("a non-null funcref cannot be passed as an argument");
+    if (expected.non_null) return make_error(ErrorKind::InvalidArgument, "a non-null funcref cannot be passed as an argument");
     return Value::from_ref(expected.type, expected.ref);
   }
   Value value;
   value.type = expected.type;
   for (size_t i = 0; i < expected.lanes.size(); ++i) {
     const LanePattern& lane = expected.lanes[i];
-    if (lane.nan != NanPattern::None) return make_error("a NaN pattern cannot be passed as an argument");
+    if (lane.nan != NanPattern::None) return make_error(ErrorKind::InvalidArgument, "a NaN pattern cannot be passed as an argument");
     if (expected.type != ValType::V128) {
       set_scalar_bits(value, lane.bits);
       continue;
@@ -228,7 +228,7 @@ std::string describe_list(std::span<const T> items, Describe describe_one) {
 Result<ExpectedValue> parse_expected(const Json& json) {
   auto type_name = string_member(json, "type");
   std::optional<ValType> type = type_name ? parse_type(*type_name) : std::nullopt;
-  if (!type) return make_error("unsupported value type \"" + std::string(type_name.value_or("")) + "\"");
+  if (!type) return make_error(ErrorKind::InvalidArgument, "unsupported value type \"" + std::string(type_name.value_or("")) + "\"");
   ExpectedValue expected;
   expected.type = *type;
   expected.shape = scalar_shape(*type);
@@ -243,7 +243,7 @@ Result<ExpectedValue> parse_expected(const Json& json) {
 Result<std::vector<ExpectedValue>> parse_expected_list(const Json* array) {
   std::vector<ExpectedValue> list;
   if (!array) return list;
-  if (!array->IsArray()) return make_error("a value list is not an array");
+  if (!array->IsArray()) return make_error(ErrorKind::InvalidArgument, "a value list is not an array");
   for (const Json& item : array->GetArray()) {
     auto expected = parse_expected(item);
     if (!expected) return expected.error();

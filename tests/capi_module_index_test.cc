@@ -9,6 +9,7 @@
 
 #include "backends/aot/artifact_cache.h"
 #include "backends/aot/module_index.h"
+#include "base/sha256.h"
 #include "kiln/module.h"
 #include "tests/aot_test_support.h"
 #include "tests/test_support.h"
@@ -97,7 +98,7 @@ TEST(ModuleIndex, TheFullLibraryRecordsWhatItCompilesOnAot) {
   ASSERT_TRUE(module.ok()) << module.error().message;
 
   backends::aot::ArtifactCache cache(dir);
-  auto entry = ModuleIndex(cache.dir()).find(backends::aot::sha256_hex(bytes));
+  auto entry = ModuleIndex(cache.dir()).find(base::sha256_hex(bytes));
   ASSERT_TRUE(entry.has_value());
   EXPECT_TRUE(entry->interp_only_reason.empty());
   EXPECT_TRUE(cache.find(entry->artifact_key).has_value());

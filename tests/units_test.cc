@@ -1,8 +1,8 @@
-#include "cli/units.h"
+#include "base/units.h"
 
 #include <gtest/gtest.h>
 
-namespace kiln::cli {
+namespace kiln::base {
 namespace {
 
 TEST(ParseSize, AcceptsBytesAndBinaryUnits) {
@@ -41,4 +41,4 @@ TEST(ParseDuration, RequiresAUnit) {
 }
 
 }  // namespace
-}  // namespace kiln::cli
+}  // namespace kiln::base

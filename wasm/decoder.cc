@@ -140,14 +140,20 @@ std::string hex(uint64_t value) {
 Error located_error(std::string_view name, std::optional<uint32_t> function, uint64_t offset,
                     std::string_view problem) {
   std::string where = function ? "function " + std::to_string(*function) + " at offset " : "at offset ";
-  return make_error(std::string(name) + ": " + where + hex(offset) + ": " + one_line(std::string(problem)));
+  ErrorLocation location{.file = std::string(name), .func_index = function, .offset = offset};
+  return make_error(ErrorKind::InvalidModule,
+                    std::string(name) + ": " + where + hex(offset) + ": " + one_line(std::string(problem)),
+                    std::move(location));
 }
 
 Error first_error(std::string_view name, const wabt::Module& module, std::span<const uint8_t> bytes,
                   const wabt::Errors& errors) {
-  if (errors.empty()) return make_error(std::string(name) + ": invalid module");
+  if (errors.empty()) return make_error(ErrorKind::InvalidModule, std::string(name) + ": invalid module", {.file = std::string(name)});
   const wabt::Error& error = errors.front();
-  if (error.loc.offset == wabt::kInvalidOffset) return make_error(std::string(name) + ": " + one_line(error.message));
+  if (error.loc.offset == wabt::kInvalidOffset) {
+    return make_error(ErrorKind::InvalidModule, std::string(name) + ": " + one_line(error.message),
+                      {.file = std::string(name)});
+  }
   uint64_t offset = error.loc.offset;
   return located_error(name, function_at(module, bytes, offset), offset, error.message);
 }
@@ -233,10 +239,14 @@ std::optional<Error> read_and_validate(std::span<const uint8_t> bytes, std::stri
 
 Result<DecodedModule> decode(std::span<const uint8_t> bytes, std::string_view name, const DecodeOptions& options) {
   if (bytes.size() > options.max_module_bytes) {
-    return make_error(std::string(name) + ": module is " + std::to_string(bytes.size()) +
-                      " bytes, over the limit of " + std::to_string(options.max_module_bytes));
+    return make_error(ErrorKind::InvalidModule, std::string(name) + ": module is " + std::to_string(bytes.size()) +
+                      " bytes, over the limit of " + std::to_string(options.max_module_bytes),
+                      {.file = std::string(name)});
   }
-  if (bytes.empty()) return make_error(std::string(name) + ": empty file, not a WebAssembly module");
+  if (bytes.empty()) {
+    return make_error(ErrorKind::InvalidModule, std::string(name) + ": empty file, not a WebAssembly module",
+                      {.file = std::string(name)});
+  }
   DecodedModule decoded;
   decoded.ir = std::make_unique<wabt::Module>();
   if (std::optional<Error> error = read_and_validate(bytes, name, options, *decoded.ir)) return *error;

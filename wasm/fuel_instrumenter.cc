@@ -25,7 +25,7 @@ struct FuelRefs {
 Result<void> reject_reserved_imports(const wabt::Module& module) {
   for (const wabt::Import* import : module.imports) {
     if (import->module_name == kFuelImportModule && import->field_name.starts_with(kFuelGlobalName)) {
-      return make_error("the module imports " + import->module_name + "." + import->field_name +
+      return make_error(ErrorKind::InvalidModule, "the module imports " + import->module_name + "." + import->field_name +
                         ", a name kiln reserves for fuel metering");
     }
   }
@@ -205,7 +205,7 @@ Result<std::vector<uint8_t>> write_binary(wabt::Module& module) {
   wabt::WriteBinaryOptions options(accepted_features(), /*canonicalize_lebs=*/true, /*relocatable=*/false,
                                    /*write_debug_names=*/false);
   if (wabt::Failed(wabt::WriteBinaryModule(&stream, &module, options))) {
-    return make_error("cannot encode the fuel-instrumented module");
+    return make_error(ErrorKind::Internal, "cannot encode the fuel-instrumented module");
   }
   return std::move(stream.output_buffer().data);
 }
@@ -218,7 +218,7 @@ Result<std::vector<uint8_t>> instrument_fuel(wabt::Module& module) {
   // reference is turned into a name first (GenerateNames + ApplyNames), the
   // bindings shifted, then ResolveNames turns names back into the new indexes.
   if (wabt::Failed(wabt::GenerateNames(&module)) || wabt::Failed(wabt::ApplyNames(&module))) {
-    return make_error("cannot name the module's functions and globals for fuel instrumentation");
+    return make_error(ErrorKind::Internal, "cannot name the module's functions and globals for fuel instrumentation");
   }
   FuelRefs refs = add_fuel_imports(module);
   for (wabt::Index i = module.num_func_imports; i < module.funcs.size(); ++i) {
@@ -227,7 +227,7 @@ Result<std::vector<uint8_t>> instrument_fuel(wabt::Module& module) {
   wabt::Errors errors;
   if (wabt::Failed(wabt::ResolveNamesModule(&module, &errors))) {
     std::string detail = errors.empty() ? std::string() : ": " + errors.front().message;
-    return make_error("cannot resolve names after fuel instrumentation" + detail);
+    return make_error(ErrorKind::Internal, "cannot resolve names after fuel instrumentation" + detail);
   }
   return write_binary(module);
 }

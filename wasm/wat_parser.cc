@@ -17,9 +17,9 @@ namespace {
 
 // "name:line:col: message" for the first error, as compilers print them.
 Error text_error(std::string_view name, const wabt::Errors& errors) {
-  if (errors.empty()) return make_error(std::string(name) + ": cannot parse the text module");
+  if (errors.empty()) return make_error(ErrorKind::InvalidModule, std::string(name) + ": cannot parse the text module");
   const wabt::Error& error = errors.front();
-  return make_error(std::string(name) + ":" + std::to_string(error.loc.line) + ":" +
+  return make_error(ErrorKind::InvalidModule, std::string(name) + ":" + std::to_string(error.loc.line) + ":" +
                     std::to_string(error.loc.first_column) + ": " + error.message);
 }
 
@@ -40,7 +40,7 @@ Result<std::vector<uint8_t>> wat_to_wasm(std::string_view text, std::string_view
   wabt::WriteBinaryOptions write_options(accepted_features(), /*canonicalize_lebs=*/true, /*relocatable=*/false,
                                          /*write_debug_names=*/false);
   if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), write_options))) {
-    return make_error(std::string(name) + ": cannot encode the text module");
+    return make_error(ErrorKind::InvalidModule, std::string(name) + ": cannot encode the text module");
   }
   return std::move(stream.output_buffer().data);
 }

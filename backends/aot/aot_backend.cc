@@ -440,11 +440,11 @@ Result<uint32_t> AotStore::instantiate(const runtime::BackendModule& backend_mod
   const auto& module = static_cast<const AotModule&>(backend_module);
   if (module.interp) return instantiate_fallback(module, imports, options, out_trap);
   for (const Extern& item : imports) {
-    if (is_interp(item)) return make_error("an AOT instance cannot import from an instance that runs on the interpreter");
+    if (is_interp(item)) return make_error(ErrorKind::Link, "an AOT instance cannot import from an instance that runs on the interpreter");
   }
   const kiln_artifact_t& artifact = *module.artifact->descriptor;
   if (module.info.memory && module.info.memory->initial > options.max_memory_pages) {
-    return make_error("memory 0 starts at " + std::to_string(module.info.memory->initial) +
+    return make_error(ErrorKind::Link, "memory 0 starts at " + std::to_string(module.info.memory->initial) +
                       " pages, over the memory limit of " + std::to_string(options.max_memory_pages) + " pages");
   }
   auto instance = std::make_unique<AotInstance>();
@@ -452,10 +452,10 @@ Result<uint32_t> AotStore::instantiate(const runtime::BackendModule& backend_mod
   instance->context.header.self = &instance->context.header;
   instance->context.store = this;
   instance->context.instance = instance.get();
-  if (auto error = bind_imports(*instance, imports)) return make_error(*error);
+  if (auto error = bind_imports(*instance, imports)) return make_error(ErrorKind::Link, *error);
 
   instance->data = std::calloc(1, std::max<uint32_t>(artifact.instance_size, 1));
-  if (!instance->data) return make_error("out of memory for an instance");
+  if (!instance->data) return make_error(ErrorKind::Internal, "out of memory for an instance");
   host_outcome.reset();
   t_max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(options.max_memory_pages, rt::kMaxMemoryPages));
   void* data = instance->data;
@@ -467,7 +467,7 @@ Result<uint32_t> AotStore::instantiate(const runtime::BackendModule& backend_mod
     CallResult result = finish_trapped(code);
     Trap trap = result.exited() ? Trap{TrapKind::HostError, "exit during instantiation"} : result.trap;
     *out_trap = trap;
-    return make_error("instantiation trapped: " + trap.describe());
+    return make_error(error_kind(trap.kind), "instantiation trapped: " + trap.describe());
   }
   instance->initialized = true;
   instance->memory0 = artifact.memory0(data);
@@ -794,7 +794,7 @@ Result<void> AotStore::reset_instance(uint32_t index, const runtime::Instantiate
     CallResult result = finish_trapped(code);
     Trap trap = result.exited() ? Trap{TrapKind::HostError, "exit during instantiation"} : result.trap;
     if (out_trap) *out_trap = trap;
-    return make_error("instantiation trapped: " + trap.describe());
+    return make_error(error_kind(trap.kind), "instantiation trapped: " + trap.describe());
   }
   instance.initialized = true;
   instance.memory0 = artifact.memory0(data);
@@ -817,7 +817,7 @@ Result<Extern> AotStore::mirror(Extern item) {
         made = interp().new_host_func(*func.host);
       } else if (has_funcref(func.type)) {
         // The two stores number funcref Values each their own way.
-        return make_error("an instance that runs on the interpreter cannot import a function of the AOT backend "
+        return make_error(ErrorKind::Link, "an instance that runs on the interpreter cannot import a function of the AOT backend "
                           "that passes funcref values");
       } else {
         // An AOT instance's function, called from the interpreter.
@@ -835,14 +835,14 @@ Result<Extern> AotStore::mirror(Extern item) {
     case ExternKind::Global: {
       const GlobalItem& global = globals.at(item.handle);
       if (global.type == ValType::FuncRef) {
-        return make_error("an instance that runs on the interpreter cannot import a funcref global of the AOT backend");
+        return make_error(ErrorKind::Link, "an instance that runs on the interpreter cannot import a funcref global of the AOT backend");
       }
       made = interp().new_global(raw_global_get(global), global.is_mutable);
       if (global.is_mutable) mirrored_globals.emplace_back(item.handle, made);
       break;
     }
     default:
-      return make_error(std::string("an instance that runs on the interpreter cannot import a ") +
+      return make_error(ErrorKind::Link, std::string("an instance that runs on the interpreter cannot import a ") +
                         to_string(item.kind) + " of the AOT backend");
   }
   mirrors.emplace(key, made);
@@ -904,12 +904,16 @@ class AotBackend final : public runtime::Backend {
   Result<std::shared_ptr<const runtime::BackendModule>> load(std::span<const uint8_t> wasm,
                                                             std::string_view name) const override {
     auto cached = cache_.get_or_build(wasm, name);
-    if (!cached && interp_fallback_ && is_interp_only(cached.error().message)) {
+    if (!cached && interp_fallback_ && cached.error().kind == ErrorKind::Unsupported) {
       auto loaded = interp_->load(wasm, name);
       if (!loaded) return loaded.error();
       auto module = std::make_shared<AotModule>();
       module->interp = std::move(*loaded);
       return std::shared_ptr<const runtime::BackendModule>(std::move(module));
+    }
+    if (!cached && cached.error().kind == ErrorKind::Unsupported) {
+      // The translator's bare reason (c_translator.h), named here.
+      return prefix_error(std::string(name) + ": aot: ", cached.error());
     }
     if (!cached) return cached.error();
     return load_cached_artifact(std::move(*cached), name);
@@ -936,7 +940,7 @@ Result<std::shared_ptr<const runtime::BackendModule>> load_cached_artifact(aot::
   module->info = std::move(cached.info);
   if (module->artifact->descriptor->export_count != module->info.exports.size() ||
       module->artifact->descriptor->import_count != module->info.imports.size()) {
-    return make_error(std::string(name) + ": aot: the artifact does not match its metadata");
+    return make_error(ErrorKind::Internal, std::string(name) + ": aot: the artifact does not match its metadata");
   }
   return std::shared_ptr<const runtime::BackendModule>(std::move(module));
 }

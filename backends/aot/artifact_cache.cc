@@ -1,12 +1,6 @@
 #include "backends/aot/artifact_cache.h"
 
 #include <fcntl.h>
-// SHA256_* is deprecated in OpenSSL 3 in favour of EVP, but EVP's first
-// digest reads openssl.cnf and initialises the provider machinery: 1.5-7 ms
-// of every process's start-up here, against 0.08 ms for the same SHA-256
-// through SHA256_*. Start-up is on the execute path (`kiln run`).
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -26,6 +20,8 @@
 #include "backends/aot/artifact_abi.h"
 #include "backends/aot/c_compiler.h"
 #include "backends/aot/c_translator.h"
+#include "base/files.h"
+#include "base/sha256.h"
 
 #ifndef KILN_SOURCE_DIR
 #error "KILN_SOURCE_DIR must name kiln's source tree (for rt/wasm-rt.h)"
@@ -38,16 +34,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kLayoutDir = "aot-v1";
-
-std::string to_hex(const unsigned char* digest, unsigned length) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out += digits[digest[i] >> 4];
-    out += digits[digest[i] & 15];
-  }
-  return out;
-}
 
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -135,34 +121,11 @@ std::optional<uint64_t> parse_bytes(std::string_view text) {
 }
 
 std::string file_key(const std::string& path) {
-  auto text = read_file(path);
-  return text ? sha256_hex({reinterpret_cast<const uint8_t*>(text->data()), text->size()}) : "missing";
+  auto text = base::read_file(path);
+  return text ? base::sha256_hex(std::string_view(*text)) : "missing";
 }
 
 }  // namespace
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string sha256_hex(std::span<const uint8_t> bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_CTX context;
-  SHA256_Init(&context);
-  SHA256_Update(&context, bytes.data(), bytes.size());
-  SHA256_Final(digest, &context);
-  return to_hex(digest, SHA256_DIGEST_LENGTH);
-}
-
-std::string sha256_file(const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return {};
-  return sha256_hex({reinterpret_cast<const uint8_t*>(text->data()), text->size()});
-}
 
 std::string ArtifactCache::default_dir() {
   if (const char* dir = std::getenv("KILN_CACHE_DIR"); dir && *dir) return dir;
@@ -199,30 +162,30 @@ Result<std::string> ArtifactCache::key_for(std::span<const uint8_t> wasm) const 
   material += "translator " + std::to_string(kTranslatorVersion) + "\n";
   for (const std::string& flag : compiler->flags) material += flag + " ";
   for (const std::string& library : compiler->libraries) material += library + " ";
-  material += "\n" + headers + "\n" + sha256_hex(wasm) + "\n";
-  return sha256_hex({reinterpret_cast<const uint8_t*>(material.data()), material.size()});
+  material += "\n" + headers + "\n" + base::sha256_hex(wasm) + "\n";
+  return base::sha256_hex(std::string_view(material));
 }
 
 std::optional<CachedArtifact> ArtifactCache::find(const std::string& key) const {
-  const std::string base = dir_ + "/" + key;
+  const std::string stem = dir_ + "/" + key;
   // Locked before reading: from here until the caller drops the pin, no
   // eviction removes the files.
-  auto pin = lock_file(base + ".json", LOCK_SH);
+  auto pin = lock_file(stem + ".json", LOCK_SH);
   if (!pin) return std::nullopt;
-  auto json = read_file(base + ".json");
+  auto json = base::read_file(stem + ".json");
   if (!json) return std::nullopt;
   auto info = artifact_info_from_json(*json);
-  if (!info || sha256_file(base + ".so") != info->artifact_sha256) {
+  if (!info || base::sha256_file(stem + ".so") != info->artifact_sha256) {
     // Corrupted or half-removed: drop it so it is rebuilt.
     std::error_code ignored;
-    fs::remove(base + ".json", ignored);
-    fs::remove(base + ".so", ignored);
+    fs::remove(stem + ".json", ignored);
+    fs::remove(stem + ".so", ignored);
     return std::nullopt;
   }
   // A use, for least-recently-used eviction: mtime, since atime is often
   // not kept (noatime, relatime).
   ::futimens(pin->fd, nullptr);
-  return CachedArtifact{base + ".so", std::move(*info), false, 0, std::move(pin)};
+  return CachedArtifact{stem + ".so", std::move(*info), false, 0, std::move(pin)};
 }
 
 Result<CachedArtifact> ArtifactCache::get_or_build(std::span<const uint8_t> wasm, std::string_view name) const {
@@ -234,7 +197,7 @@ Result<CachedArtifact> ArtifactCache::get_or_build(std::span<const uint8_t> wasm
   const BuildVariant variant = build_variant();
   if (!variant.is_default()) {
     const std::string material = *key + "\n" + variant.key();
-    *key = sha256_hex({reinterpret_cast<const uint8_t*>(material.data()), material.size()});
+    *key = base::sha256_hex(std::string_view(material));
   }
   if (auto found = find(*key)) return std::move(*found);
 
@@ -247,9 +210,9 @@ Result<CachedArtifact> ArtifactCache::get_or_build(std::span<const uint8_t> wasm
 
   std::error_code error;
   fs::create_directories(dir_, error);
-  if (error) return make_error("cannot create the artifact cache " + dir_ + ": " + error.message());
+  if (error) return make_error(ErrorKind::Io, "cannot create the artifact cache " + dir_ + ": " + error.message());
   std::string work = dir_ + "/tmp-XXXXXX";
-  if (!::mkdtemp(work.data())) return make_error("cannot create a directory in " + dir_);
+  if (!::mkdtemp(work.data())) return make_error(ErrorKind::Io, "cannot create a directory in " + dir_);
   struct Cleanup {
     std::string path;
     ~Cleanup() {
@@ -260,27 +223,34 @@ Result<CachedArtifact> ArtifactCache::get_or_build(std::span<const uint8_t> wasm
 
   if (!write_file(work + "/module.c", translation->c_source) || !write_file(work + "/module.h", translation->header) ||
       !write_file(work + "/glue.c", translation->glue)) {
-    return make_error("cannot write the generated C to " + work);
+    return make_error(ErrorKind::Io, "cannot write the generated C to " + work);
   }
   const std::string so = work + "/artifact.so";
   auto compiled = compiler->compile_shared(work, {"module.c", "glue.c"}, {rt_include_dir(), abi_include_dir(), work}, so);
-  if (!compiled) return make_error(std::string(name) + ": aot: " + compiled.error().message);
+  if (!compiled) return prefix_error(std::string(name) + ": aot: ", compiled.error());
 
   CachedArtifact artifact;
   artifact.info = std::move(translation->info);
-  artifact.info.artifact_sha256 = sha256_file(so);
+  artifact.info.artifact_sha256 = base::sha256_file(so);
   artifact.info.compiler = compiler->identity;
-  if (!write_file(work + "/artifact.json", to_json(artifact.info))) return make_error("cannot write artifact metadata");
-  const std::string base = dir_ + "/" + *key;
+  if (!write_file(work + "/artifact.json", to_json(artifact.info))) return make_error(ErrorKind::Io, "cannot write artifact metadata");
+  const std::string stem = dir_ + "/" + *key;
   ::chmod(so.c_str(), 0700);
   // Locked before it is visible, so a concurrent eviction cannot take it
   // away before our caller loads it.
   artifact.pin = lock_file(work + "/artifact.json", LOCK_SH);
-  fs::rename(so, base + ".so", error);
-  if (!error) fs::rename(work + "/artifact.json", base + ".json", error);
-  if (error) return make_error("cannot store the artifact in " + dir_ + ": " + error.message());
+  // On disk before they are visible: after a power cut the metadata never
+  // names a shared object whose blocks were lost (find() would reject it by
+  // hash anyway, but never trust what can be avoided).
+  if (!base::sync_file(so) || !base::sync_file(work + "/artifact.json")) {
+    return make_error(ErrorKind::Io, "cannot sync the artifact in " + work);
+  }
+  fs::rename(so, stem + ".so", error);
+  if (!error) fs::rename(work + "/artifact.json", stem + ".json", error);
+  if (error) return make_error(ErrorKind::Io, "cannot store the artifact in " + dir_ + ": " + error.message());
+  base::sync_directory(dir_);
   prune(*key);
-  artifact.so_path = base + ".so";
+  artifact.so_path = stem + ".so";
   artifact.built = true;
   artifact.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return artifact;
@@ -317,13 +287,13 @@ size_t ArtifactCache::prune(const std::string& keep) const {
   for (const Entry& entry : entries) {
     if (total <= max_bytes_) break;
     if (entry.key == keep) continue;
-    const std::string base = dir_ + "/" + entry.key;
+    const std::string stem = dir_ + "/" + entry.key;
     // Not granted: some process is between find() and dlopen on it.
-    auto lock = lock_file(base + ".json", LOCK_EX | LOCK_NB);
+    auto lock = lock_file(stem + ".json", LOCK_EX | LOCK_NB);
     if (!lock) continue;
     std::error_code ignored;
-    fs::remove(base + ".json", ignored);  // the commit point goes first
-    fs::remove(base + ".so", ignored);
+    fs::remove(stem + ".json", ignored);  // the commit point goes first
+    fs::remove(stem + ".so", ignored);
     total -= entry.bytes;
     ++removed;
   }

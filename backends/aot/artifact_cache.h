@@ -4,9 +4,9 @@
 // kiln's runtime headers; it is a shared object
 // `<key>.so` with `<key>.json` beside it (artifact_info.h), which holds the
 // shared object's own SHA-256, checked before every dlopen. Both are written
-// to a temporary directory and renamed into place, the metadata last, so a
-// reader sees a complete artifact or none. A corrupted artifact is removed
-// and rebuilt.
+// to a temporary directory, fsynced and renamed into place, the metadata
+// last, so a reader (or a run after a kill -9 or a power cut) sees a
+// complete artifact or none. A corrupted artifact is removed and rebuilt.
 //
 // Where: EngineConfig::cache_dir, else $KILN_CACHE_DIR, else
 // $XDG_CACHE_HOME/kiln, else ~/.cache/kiln.
@@ -76,11 +76,5 @@ class ArtifactCache {
   std::string dir_;
   uint64_t max_bytes_;
 };
-
-std::string sha256_hex(std::span<const uint8_t> bytes);
-// A whole file, or nullopt when it cannot be read.
-std::optional<std::string> read_file(const std::string& path);
-// Empty when the file cannot be read.
-std::string sha256_file(const std::string& path);
 
 }  // namespace kiln::backends::aot

@@ -275,7 +275,7 @@ Result<std::string> generate_glue(const ArtifactInfo& info, const std::string& h
   // the instance's import context.
   const std::string instantiate = export_prefix + "_instantiate(";
   size_t at = header.find("void " + instantiate);
-  if (at == std::string::npos) return make_error("unexpected C writer header (instantiate)");
+  if (at == std::string::npos) return make_error(ErrorKind::Internal, "unexpected C writer header (instantiate)");
   size_t end = header.find(')', at);
   size_t arity = std::count(header.begin() + at, header.begin() + end, ',');
   out << "static void kiln_instantiate(void* inst, kiln_import_ctx_t* ctx) {\n  (void)ctx;\n  " << instantiate

@@ -139,7 +139,7 @@ std::string to_json(const ArtifactInfo& info) {
 Result<ArtifactInfo> artifact_info_from_json(const std::string& text) {
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) return make_error("artifact metadata is not JSON");
+  if (doc.HasParseError() || !doc.IsObject()) return make_error(ErrorKind::Internal, "artifact metadata is not JSON");
   ArtifactInfo info;
   Reader r;
   auto string_of = [](const rapidjson::Value& v, const char* key) -> std::string {
@@ -148,21 +148,21 @@ Result<ArtifactInfo> artifact_info_from_json(const std::string& text) {
   };
   if (!doc.HasMember("imports") || !doc["imports"].IsArray() || !doc.HasMember("exports") ||
       !doc["exports"].IsArray()) {
-    return make_error("artifact metadata lacks imports or exports");
+    return make_error(ErrorKind::Internal, "artifact metadata lacks imports or exports");
   }
   for (const auto& v : doc["imports"].GetArray()) {
     ImportInfo import{string_of(v, "module"), string_of(v, "name"), {}};
-    if (!r.type(v, import.type)) return make_error("artifact metadata: " + r.error);
+    if (!r.type(v, import.type)) return make_error(ErrorKind::Internal, "artifact metadata: " + r.error);
     info.imports.push_back(std::move(import));
   }
   for (const auto& v : doc["exports"].GetArray()) {
     ExportInfo item{string_of(v, "name"), {}};
-    if (!r.type(v, item.type)) return make_error("artifact metadata: " + r.error);
+    if (!r.type(v, item.type)) return make_error(ErrorKind::Internal, "artifact metadata: " + r.error);
     info.exports.push_back(std::move(item));
   }
   if (doc.HasMember("memory")) {
     Limits limits;
-    if (!r.limits(doc["memory"], limits)) return make_error("artifact metadata: " + r.error);
+    if (!r.limits(doc["memory"], limits)) return make_error(ErrorKind::Internal, "artifact metadata: " + r.error);
     info.memory = limits;
   }
   if (doc.HasMember("features") && doc["features"].IsArray()) {
@@ -172,7 +172,7 @@ Result<ArtifactInfo> artifact_info_from_json(const std::string& text) {
   }
   info.artifact_sha256 = string_of(doc, "artifact_sha256");
   info.compiler = string_of(doc, "compiler");
-  if (info.artifact_sha256.size() != 64) return make_error("artifact metadata lacks the artifact's SHA-256");
+  if (info.artifact_sha256.size() != 64) return make_error(ErrorKind::Internal, "artifact metadata lacks the artifact's SHA-256");
   return info;
 }
 

@@ -16,15 +16,15 @@ Result<std::shared_ptr<const LoadedArtifact>> load_artifact(const std::string& s
   if (auto it = loaded->find(sha256); it != loaded->end()) return it->second;
 
   void* handle = ::dlopen(so_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) return make_error(so_path + ": cannot load the artifact: " + ::dlerror());
+  if (!handle) return make_error(ErrorKind::Internal, so_path + ": cannot load the artifact: " + ::dlerror());
   auto* descriptor = static_cast<const kiln_artifact_t*>(::dlsym(handle, KILN_ARTIFACT_SYMBOL));
   if (!descriptor) {
     ::dlclose(handle);
-    return make_error(so_path + ": not a kiln artifact (no " KILN_ARTIFACT_SYMBOL ")");
+    return make_error(ErrorKind::Internal, so_path + ": not a kiln artifact (no " KILN_ARTIFACT_SYMBOL ")");
   }
   if (descriptor->abi_version != KILN_ARTIFACT_ABI_VERSION) {
     ::dlclose(handle);
-    return make_error(so_path + ": artifact ABI " + std::to_string(descriptor->abi_version) + ", kiln speaks " +
+    return make_error(ErrorKind::Internal, so_path + ": artifact ABI " + std::to_string(descriptor->abi_version) + ", kiln speaks " +
                       std::to_string(KILN_ARTIFACT_ABI_VERSION));
   }
   descriptor->bind(&api);

@@ -38,12 +38,12 @@ Result<Outcome> run(const std::vector<std::string>& argv, const std::string& log
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (log < 0) return make_error("cannot create " + log_path);
+  if (log < 0) return make_error(ErrorKind::Io, "cannot create " + log_path);
   g_invocations.fetch_add(1, std::memory_order_relaxed);
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log);
-    return make_error("cannot start the C compiler (fork failed)");
+    return make_error(ErrorKind::Internal, "cannot start the C compiler (fork failed)");
   }
   if (pid == 0) {
     rlimit cpu{limits.cpu_seconds, limits.cpu_seconds + 1};
@@ -64,7 +64,7 @@ Result<Outcome> run(const std::vector<std::string>& argv, const std::string& log
   for (;;) {
     pid_t done = ::waitpid(pid, &outcome.status, WNOHANG);
     if (done == pid) break;
-    if (done < 0 && errno != EINTR) return make_error("cannot wait for the C compiler");
+    if (done < 0 && errno != EINTR) return make_error(ErrorKind::Internal, "cannot wait for the C compiler");
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &outcome.status, 0);
@@ -183,13 +183,13 @@ Result<Compiler> Compiler::from_environment(const std::string& memo_dir) {
 Result<std::string> Compiler::probe_identity(const Compiler& compiler) {
   char log_template[] = "/tmp/kiln-cc-version-XXXXXX";
   int fd = ::mkstemp(log_template);
-  if (fd < 0) return make_error("cannot create a temporary file");
+  if (fd < 0) return make_error(ErrorKind::Io, "cannot create a temporary file");
   ::close(fd);
   auto outcome = run({compiler.command, "--version"}, log_template, compiler.limits);
   ::unlink(log_template);
   if (!outcome) return outcome.error();
   if (!WIFEXITED(outcome->status) || WEXITSTATUS(outcome->status) != 0) {
-    return make_error("the C compiler '" + compiler.command + "' cannot be run (set $CC to a C compiler)");
+    return make_error(ErrorKind::Internal, "the C compiler '" + compiler.command + "' cannot be run (set $CC to a C compiler)");
   }
   return first_line(outcome->output);
 }
@@ -220,18 +220,18 @@ Result<void> Compiler::compile_shared(const std::string& dir, const std::vector<
   auto outcome = run(argv, dir + "/compiler.log", limits);
   if (!outcome) return outcome.error();
   if (outcome->timed_out) {
-    return make_error("the C compiler took longer than " + std::to_string(limits.wall.count()) + " s and was stopped");
+    return make_error(ErrorKind::InvalidModule, "the C compiler took longer than " + std::to_string(limits.wall.count()) + " s and was stopped");
   }
   if (WIFSIGNALED(outcome->status)) {
     int sig = WTERMSIG(outcome->status);
-    if (sig == SIGXCPU || sig == SIGKILL) return make_error("the C compiler hit its CPU time limit and was stopped");
-    return make_error("the C compiler died of signal " + std::to_string(sig));
+    if (sig == SIGXCPU || sig == SIGKILL) return make_error(ErrorKind::InvalidModule, "the C compiler hit its CPU time limit and was stopped");
+    return make_error(ErrorKind::InvalidModule, "the C compiler died of signal " + std::to_string(sig));
   }
-  if (WEXITSTATUS(outcome->status) == 127) return make_error("cannot run the C compiler '" + command + "'");
+  if (WEXITSTATUS(outcome->status) == 127) return make_error(ErrorKind::Internal, "cannot run the C compiler '" + command + "'");
   if (WEXITSTATUS(outcome->status) != 0) {
     std::string reason = first_error(outcome->output);
     if (reason.find("memory") != std::string::npos) reason += " (memory limit)";
-    return make_error("the C compiler failed: " + reason);
+    return make_error(ErrorKind::InvalidModule, "the C compiler failed: " + reason);
   }
   return {};
 }

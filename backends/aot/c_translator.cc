@@ -37,12 +37,12 @@ Result<FuncType> func_type_of(const wabt::FuncSignature& sig, const std::string&
   FuncType out;
   for (wabt::Type t : sig.param_types) {
     auto v = wasm::to_val_type(t);
-    if (!v || !slot_type(*v)) return make_error(what + " takes a " + t.GetName() + " parameter");
+    if (!v || !slot_type(*v)) return make_error(ErrorKind::Unsupported, what + " takes a " + t.GetName() + " parameter");
     out.params.push_back(*v);
   }
   for (wabt::Type t : sig.result_types) {
     auto v = wasm::to_val_type(t);
-    if (!v || !slot_type(*v)) return make_error(what + " returns a " + t.GetName());
+    if (!v || !slot_type(*v)) return make_error(ErrorKind::Unsupported, what + " returns a " + t.GetName());
     out.results.push_back(*v);
   }
   return out;
@@ -50,7 +50,7 @@ Result<FuncType> func_type_of(const wabt::FuncSignature& sig, const std::string&
 
 Result<ItemType> global_type_of(const wabt::Global& global, const std::string& what) {
   auto v = wasm::to_val_type(global.type);
-  if (!v || !slot_type(*v)) return make_error(what + " is a " + global.type.GetName() + " global");
+  if (!v || !slot_type(*v)) return make_error(ErrorKind::Unsupported, what + " is a " + global.type.GetName() + " global");
   ItemType type;
   type.kind = ExternKind::Global;
   type.value = *v;
@@ -100,7 +100,7 @@ Result<ArtifactInfo> describe(const wabt::Module& module) {
         out.type = *type;
         break;
       }
-      default: return make_error(what + ": tags are not supported");
+      default: return make_error(ErrorKind::Unsupported, what + ": tags are not supported");
     }
     info.imports.push_back(std::move(out));
   }
@@ -130,7 +130,7 @@ Result<ArtifactInfo> describe(const wabt::Module& module) {
         out.type = *type;
         break;
       }
-      default: return make_error(what + ": tags are not supported");
+      default: return make_error(ErrorKind::Unsupported, what + ": tags are not supported");
     }
     info.exports.push_back(std::move(out));
   }
@@ -223,10 +223,10 @@ Result<std::string> post_process(std::string c) {
       "          table.data[x].func_type == func_types[ft]) || \\\n"
       "       kiln_call_indirect_trap(&(table), (x), func_types[ft]), \\\n";
   size_t at = c.find(call_indirect);
-  if (at == std::string::npos) return make_error("unexpected C writer output (CALL_INDIRECT)");
+  if (at == std::string::npos) return make_error(ErrorKind::Internal, "unexpected C writer output (CALL_INDIRECT)");
   c.replace(at, call_indirect.size(), precise);
   size_t split = c.find("static inline void funcref_table_init(");
-  if (split == std::string::npos) return make_error("unexpected C writer output (funcref_table_init)");
+  if (split == std::string::npos) return make_error(ErrorKind::Internal, "unexpected C writer output (funcref_table_init)");
   std::string memory_part = c.substr(0, split);
   std::string table_part = c.substr(split);
   replace_all(memory_part, "TRAP(OOB)", "TRAP(MEMORY_OOB)");
@@ -422,25 +422,28 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
                                   /*fail_on_custom_section_error=*/false);
   std::string filename(name);
   if (!wabt::Succeeded(wabt::ReadBinaryIr(filename.c_str(), wasm.data(), wasm.size(), options, &errors, &module))) {
-    return make_error(prefix + (errors.empty() ? "cannot read the module" : errors.front().message));
+    return make_error(ErrorKind::InvalidModule, prefix + (errors.empty() ? "cannot read the module" : errors.front().message));
   }
   retype_unused_v128_locals(module);
   FeatureSet used = wasm::detect_features(module);
   if (auto what = unsupported(used)) {
-    return make_error(prefix + "the module uses " + *what +
-                      ", which WABT 1.0.32's C writer cannot translate" + kInterpOnly);
+    return make_error(ErrorKind::Unsupported, "the module uses " + *what + ", which WABT 1.0.32's C writer cannot translate",
+                      {.file = std::string(name)});
   }
   for (const wabt::Memory* memory : module.memories) {
     if (memory->page_limits.initial > 65535) {
-      return make_error(prefix + "a memory of " + std::to_string(memory->page_limits.initial) +
+      return make_error(ErrorKind::InvalidModule, prefix + "a memory of " + std::to_string(memory->page_limits.initial) +
                         " pages is above the 65,535 pages the AOT backend supports");
     }
   }
   if (!wabt::Succeeded(wabt::ValidateModule(&module, &errors, wabt::ValidateOptions(features)))) {
-    return make_error(prefix + (errors.empty() ? "invalid module" : errors.front().message));
+    return make_error(ErrorKind::InvalidModule, prefix + (errors.empty() ? "invalid module" : errors.front().message));
   }
   auto info = describe(module);
-  if (!info) return make_error(prefix + info.error().message + ", which the AOT backend cannot pass" + kInterpOnly);
+  if (!info) {
+    return make_error(ErrorKind::Unsupported, info.error().message + ", which the AOT backend cannot pass",
+                      {.file = std::string(name)});
+  }
   info->features = used.names();
   // The C writer prints names raw into C comments and mangles them into
   // symbols: a name holding "*/" or a newline breaks the C, and two imports
@@ -459,7 +462,7 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
     module.imports[i]->field_name = "i" + std::to_string(i);
   }
   for (size_t i = 0; i < module.exports.size(); ++i) module.exports[i]->name = "e" + std::to_string(i);
-  if (!wabt::Succeeded(wabt::GenerateNames(&module))) return make_error(prefix + "cannot name the module's items");
+  if (!wabt::Succeeded(wabt::GenerateNames(&module))) return make_error(ErrorKind::Internal, prefix + "cannot name the module's items");
   (void)wabt::ApplyNames(&module);
 
   wabt::MemoryStream c_stream;
@@ -467,17 +470,17 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
   wabt::WriteCOptions write_options;
   write_options.module_name = kModuleCName;
   if (!wabt::Succeeded(wabt::WriteC(&c_stream, &h_stream, kHeaderName, &module, write_options))) {
-    return make_error(prefix + "the C writer failed");
+    return make_error(ErrorKind::Internal, prefix + "the C writer failed");
   }
   Translation out;
   const auto& c_data = c_stream.output_buffer().data;
   const auto& h_data = h_stream.output_buffer().data;
   auto c = post_process(std::string(c_data.begin(), c_data.end()));
-  if (!c) return make_error(prefix + c.error().message);
+  if (!c) return prefix_error(prefix, c.error());
   out.c_source = std::move(*c);
   out.header.assign(h_data.begin(), h_data.end());
   auto glue = generate_glue(*info, out.header);
-  if (!glue) return make_error(prefix + glue.error().message);
+  if (!glue) return prefix_error(prefix, glue.error());
   out.glue = std::move(*glue);
   out.info = std::move(*info);
   return out;

@@ -22,16 +22,6 @@ inline constexpr const char* kImportModuleCName = "imports";
 std::string import_symbol(size_t index);
 std::string export_symbol(size_t index);
 
-// Ends the message of every "the AOT backend cannot run this module" error,
-// so callers can tell it from a failure and run the module on the
-// interpreter instead.
-inline constexpr const char* kInterpOnly = "; it runs on the interpreter (--backend interp)";
-
-inline bool is_interp_only(const std::string& message) {
-  return message.size() >= std::char_traits<char>::length(kInterpOnly) &&
-         message.ends_with(kInterpOnly);
-}
-
 struct Translation {
   std::string c_source;   // wasm2c output, post-processed
   std::string header;     // module.h
@@ -56,9 +46,13 @@ struct TranslateOptions {
   bool fuel_in_locals = true;
 };
 
-// Fails with a one-line reason for modules the C writer cannot express
-// (SIMD, threads, tail calls, memory64, several memories), memories above
-// 65,535 pages, and v128 values crossing the boundary.
+// Modules the C writer cannot express (SIMD, threads, tail calls, memory64,
+// several memories, v128 values crossing the boundary) fail with
+// ErrorKind::Unsupported: the interpreter runs them. That error's message is
+// the bare reason ("the module uses SIMD, which ..."), without the module's
+// name, which is in `where.file`: callers record the reason and name the
+// module their own way. Other failures (a memory above 65,535 pages, a C
+// writer failure) have other kinds and name the module.
 Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_view name,
                                    const TranslateOptions& options = {});
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "backends/aot/artifact_cache.h"
+#include "base/files.h"
 
 namespace kiln::backends::aot {
 
@@ -283,10 +284,10 @@ std::string to_json(const ModuleIndexEntry& entry) {
 Result<ModuleIndexEntry> module_index_entry_from_json(const std::string& text) {
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) return make_error("module index entry is not JSON");
+  if (doc.HasParseError() || !doc.IsObject()) return make_error(ErrorKind::Internal, "module index entry is not JSON");
   Reader r;
   if (r.number(doc, "version") != kIndexVersion) {
-    return make_error("module index entry has version " + std::to_string(r.number(doc, "version")) + ", expected " +
+    return make_error(ErrorKind::Internal, "module index entry has version " + std::to_string(r.number(doc, "version")) + ", expected " +
                       std::to_string(kIndexVersion));
   }
   ModuleIndexEntry entry;
@@ -307,7 +308,7 @@ Result<ModuleIndexEntry> module_index_entry_from_json(const std::string& text) {
   if (entry.artifact_key.empty() == entry.interp_only_reason.empty()) {
     r.fail("needs exactly one of \"artifact_key\" and \"interp_only_reason\"");
   }
-  if (!r.error.empty()) return make_error("module index entry: " + r.error);
+  if (!r.error.empty()) return make_error(ErrorKind::Internal, "module index entry: " + r.error);
   return entry;
 }
 
@@ -315,7 +316,7 @@ ModuleIndex::ModuleIndex(const std::string& cache_dir) : dir_(cache_dir + "/modu
 
 std::optional<ModuleIndexEntry> ModuleIndex::find(const std::string& module_sha256) const {
   const std::string path = dir_ + "/" + module_sha256 + ".json";
-  auto text = read_file(path);
+  auto text = base::read_file(path);
   if (!text) return std::nullopt;
   auto entry = module_index_entry_from_json(*text);
   if (!entry) {
@@ -329,31 +330,19 @@ std::optional<ModuleIndexEntry> ModuleIndex::find(const std::string& module_sha2
 Result<void> ModuleIndex::store(const std::string& module_sha256, const ModuleIndexEntry& entry) const {
   std::error_code error;
   fs::create_directories(dir_, error);
-  if (error) return make_error("cannot create the module index " + dir_ + ": " + error.message());
-  // A temporary file in the same directory, renamed over the entry: readers
-  // (other processes included) never see half an entry.
-  std::string temp = dir_ + "/.tmp-XXXXXX";
-  int fd = ::mkstemp(temp.data());
-  if (fd < 0) return make_error("cannot create a file in the module index " + dir_);
-  const std::string text = to_json(entry);
-  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  written = ::close(fd) == 0 && written;
-  if (!written) {
-    fs::remove(temp, error);
-    return make_error("cannot write the module index entry " + temp);
-  }
+  if (error) return make_error(ErrorKind::Io, "cannot create the module index " + dir_ + ": " + error.message());
+  // A temporary file in the same directory, fsynced and renamed over the
+  // entry: readers (other processes included) never see half an entry, nor
+  // does a run after a kill -9 or a power cut.
   const std::string path = dir_ + "/" + module_sha256 + ".json";
-  fs::rename(temp, path, error);
-  if (error) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    return make_error("cannot store the module index entry " + path + ": " + error.message());
+  if (auto written = base::write_file_atomically(path, to_json(entry)); !written) {
+    return prefix_error("module index: ", written.error());
   }
   return {};
 }
 
 Result<void> ModuleIndex::record(const std::string& module_sha256, const ModuleIndexEntry& entry) const {
-  auto text = read_file(dir_ + "/" + module_sha256 + ".json");
+  auto text = base::read_file(dir_ + "/" + module_sha256 + ".json");
   if (text && *text == to_json(entry)) return {};
   return store(module_sha256, entry);
 }

@@ -99,7 +99,7 @@ Result<wi::Module::Ptr> InterpStore::module_for(const InterpModule& module, uint
   for (size_t i = 0; i < desc.memories.size(); ++i) {
     wabt::Limits& limits = desc.memories[i].type.limits;
     if (limits.initial > max_pages) {
-      return make_error("memory " + std::to_string(i) + " starts at " + std::to_string(limits.initial) +
+      return make_error(ErrorKind::Link, "memory " + std::to_string(i) + " starts at " + std::to_string(limits.initial) +
                         " pages, over the memory limit of " + std::to_string(max_pages) + " pages");
     }
     if (!limits.has_max || limits.max > max_pages) {
@@ -119,7 +119,7 @@ Result<uint32_t> InterpStore::instantiate(const runtime::BackendModule& module, 
   if (!object) return object.error();
   wi::RefVec refs;
   for (const Extern& item : imports) refs.push_back(ref_of(item));
-  if (auto error = check_imports(**object, refs)) return make_error(*error);
+  if (auto error = check_imports(**object, refs)) return make_error(ErrorKind::Link, *error);
   wi::Trap::Ptr trap;
   host_outcome_.reset();
   auto instance = wi::Instance::Instantiate(store_, object->ref(), refs, &trap);
@@ -128,7 +128,7 @@ Result<uint32_t> InterpStore::instantiate(const runtime::BackendModule& module, 
     // out of bounds or the start function.
     Trap kiln_trap = trap ? finish_trapped_call(trap).trap : Trap{TrapKind::HostError, "instantiation failed"};
     *out_trap = kiln_trap;
-    return make_error("instantiation trapped: " + kiln_trap.describe());
+    return make_error(error_kind(kiln_trap.kind), "instantiation trapped: " + kiln_trap.describe());
   }
   instances_.push_back(instance);
   return static_cast<uint32_t>(instances_.size() - 1);
@@ -326,7 +326,7 @@ class InterpBackend final : public runtime::Backend {
     auto result = wi::ReadBinaryInterp(std::string(name), wasm.data(), wasm.size(), options, &errors, &module->desc);
     if (!wabt::Succeeded(result)) {
       std::string message = errors.empty() ? "cannot load module" : errors.front().message;
-      return make_error(std::string(name) + ": interpreter: " + message);
+      return make_error(ErrorKind::InvalidModule, std::string(name) + ": interpreter: " + message);
     }
     return std::shared_ptr<const runtime::BackendModule>(std::move(module));
   }

@@ -66,16 +66,25 @@ extern "C" {
 typedef enum kiln_status_t {
   KILN_OK = 0,
   KILN_ERR_INVALID_ARGUMENT = 1, /* a NULL handle, a wrong value type or count, a range outside memory */
-  KILN_ERR_INVALID_MODULE = 2,   /* malformed, invalid or unsupported module, or compiling it failed */
+  KILN_ERR_INVALID_MODULE = 2,   /* malformed, invalid or too large a module, or compiling it failed */
   KILN_ERR_LINK = 3,             /* an import is missing or has another type; no such export */
   KILN_ERR_TRAP = 4,             /* the guest trapped (see kiln_trap_kind_t) */
   KILN_ERR_OUT_OF_FUEL = 5,      /* the store's fuel budget ran out */
   KILN_ERR_DEADLINE = 6,         /* the store's time limit passed */
   KILN_ERR_EXIT = 7,             /* the guest ended itself (WASI proc_exit); see exit_code */
   KILN_ERR_POOL_EXHAUSTED = 8,   /* every instance of the pool is leased */
-  KILN_ERR_IO = 9,               /* a file could not be read */
-  KILN_ERR_UNSUPPORTED = 10,     /* not available in this library (the interpreter in libkiln.so) */
+  KILN_ERR_IO = 9,               /* a file or database could not be read or written */
+  KILN_ERR_UNSUPPORTED = 10,     /* not available here: the interpreter in libkiln.so, or a module feature
+                                    (SIMD, threads, ...) the AOT backend lacks when it may not fall back */
   KILN_ERR_INTERNAL = 11,        /* a bug or resource exhaustion in kiln itself */
+  /* The extension platform's (extension points, deploy, execute): */
+  KILN_ERR_NOT_FOUND = 12,          /* no such extension point, extension or version */
+  KILN_ERR_INVALID_DEFINITION = 13, /* an extension point definition or schema that kiln refuses */
+  KILN_ERR_CONTRACT = 14,           /* a module breaks its extension point's contract (imports, exports, size) */
+  KILN_ERR_INVALID_CONFIG = 15,     /* an extension's config fails the config schema */
+  KILN_ERR_INVALID_INPUT = 16,      /* an input that is not JSON, too large, or fails the input schema */
+  KILN_ERR_INVALID_OUTPUT = 17,     /* an output that is too large, not JSON, or fails the output schema */
+  KILN_ERR_EXTENSION_FAILED = 18    /* the extension exited non-zero (its log says why) */
 } kiln_status_t;
 
 /* The failure most recently reported on this thread (see the top). Never NULL. */

@@ -1,18 +1,18 @@
 // Result<T>: a value or an Error. kiln reports every failure as a value; no
-// exception crosses a kiln API. An Error carries one human-readable line that
-// says what went wrong and where (byte offset, function index, import name).
+// exception crosses a kiln API. An Error (error.h) carries a kind, one
+// human-readable line that says what went wrong and where, and the location
+// where it is known.
 #pragma once
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
-namespace kiln {
+#include "kiln/error.h"
 
-struct Error {
-  std::string message;
-};
+namespace kiln {
 
 template <class T>
 class [[nodiscard]] Result {
@@ -53,6 +53,15 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(ErrorKind kind, std::string message) { return Error{std::move(message), kind, {}}; }
+inline Error make_error(ErrorKind kind, std::string message, ErrorLocation where) {
+  return Error{std::move(message), kind, std::move(where)};
+}
+// The same error, its message prefixed with context ("guest.wasm: "): the
+// kind and location stay.
+inline Error prefix_error(std::string_view prefix, Error error) {
+  error.message.insert(0, prefix);
+  return error;
+}
 
 }  // namespace kiln

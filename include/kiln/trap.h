@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "kiln/error.h"
+
 namespace kiln {
 
 enum class TrapKind {
@@ -31,5 +33,13 @@ struct Trap {
   // "trap: integer divide by zero (detail)"
   std::string describe() const;
 };
+
+// The error kind a trap is reported as: out of fuel and deadline have their
+// own, every other trap is ErrorKind::Trap.
+inline ErrorKind error_kind(TrapKind kind) {
+  if (kind == TrapKind::OutOfFuel) return ErrorKind::OutOfFuel;
+  if (kind == TrapKind::Deadline) return ErrorKind::Deadline;
+  return ErrorKind::Trap;
+}
 
 }  // namespace kiln

@@ -1,4 +1,4 @@
-#include "cli/units.h"
+#include "base/units.h"
 
 #include <cctype>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-namespace kiln::cli {
+namespace kiln::base {
 
 namespace {
 
@@ -33,7 +33,7 @@ Result<uint64_t> parse_size(std::string_view text) {
   double number = 0;
   std::string unit;
   auto bad = [&] {
-    return make_error("invalid size '" + std::string(text) + "' (use bytes or K, M, G, KiB, MiB, GiB)");
+    return make_error(ErrorKind::InvalidArgument, "invalid size '" + std::string(text) + "' (use bytes or K, M, G, KiB, MiB, GiB)");
   };
   if (!split_number(text, &number, &unit)) return bad();
   if (!unit.empty() && unit.back() == 'b') unit.pop_back();
@@ -48,11 +48,11 @@ Result<uint64_t> parse_size(std::string_view text) {
 Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   double number = 0;
   std::string unit;
-  auto bad = [&] { return make_error("invalid duration '" + std::string(text) + "' (use ms, s or m, e.g. 500ms)"); };
+  auto bad = [&] { return make_error(ErrorKind::InvalidArgument, "invalid duration '" + std::string(text) + "' (use ms, s or m, e.g. 500ms)"); };
   if (!split_number(text, &number, &unit)) return bad();
   double scale = unit == "ms" ? 1e6 : unit == "s" ? 1e9 : unit == "m" ? 60e9 : 0;
   if (scale == 0 || number * scale > 1e18) return bad();
   return std::chrono::nanoseconds(static_cast<int64_t>(number * scale));
 }
 
-}  // namespace kiln::cli
+}  // namespace kiln::base

@@ -1,0 +1,260 @@
+// kiln exec EP --scope S [--json] [--repeat N --stats] < input: executes
+// what is bound to an extension point for a scope, through the in-process
+// Executor, and prints the output, the whole result, or the stage table
+// shaped like seed 000's latency breakdown.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/platform_common.h"
+#include "execute/local_executor.h"
+
+namespace kiln::cli {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+struct ExecOptions {
+  std::string registry;
+  std::string ep;
+  std::string scope;
+  std::string input_path;
+  bool json = false;
+  bool stats = false;
+  int64_t repeat = 1;
+};
+
+int exit_code_of(const execute::ExecResult& result) {
+  switch (result.status) {
+    case execute::ExecStatus::Ok: return kExitOk;
+    case execute::ExecStatus::NotRun: return kExitNotRun;
+    case execute::ExecStatus::InvalidInput: return kExitInvalidInput;
+    case execute::ExecStatus::InvalidOutput: return kExitInvalidOutput;
+    case execute::ExecStatus::ExtensionFailed: return kExitExtensionFailed;
+    case execute::ExecStatus::Trapped: return kExitTrap;
+    case execute::ExecStatus::OutOfFuel: return kExitOutOfFuel;
+    case execute::ExecStatus::Deadline: return kExitDeadline;
+    case execute::ExecStatus::Error: return result.error ? exit_code_for(result.error->kind) : kExitFailure;
+  }
+  return kExitFailure;
+}
+
+void write_string(Writer& w, std::string_view key, std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void write_number(Writer& w, std::string_view key, uint64_t value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.Uint64(value);
+}
+
+// The output inline when it is JSON (it is, unless the result says otherwise).
+void write_output(Writer& w, const std::string& output) {
+  w.Key("output");
+  rapidjson::Document doc;
+  doc.Parse(output.c_str(), output.size());
+  if (output.empty()) w.Null();
+  else if (doc.HasParseError()) w.String(output.c_str(), static_cast<rapidjson::SizeType>(output.size()));
+  else w.RawValue(output.c_str(), output.size(), doc.GetType());
+}
+
+std::string result_json(const execute::ExecResult& r) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  write_string(w, "status", execute::to_string(r.status));
+  write_string(w, "extension_point", r.extension_point);
+  write_string(w, "scope", r.scope);
+  if (!r.extension.empty()) {
+    write_string(w, "matched_scope", r.matched_scope);
+    write_string(w, "extension", r.extension);
+    write_number(w, "version", static_cast<uint64_t>(r.version));
+    write_string(w, "module_sha256", r.module_sha256);
+    write_number(w, "module_size", r.module_size);
+    write_string(w, "backend", r.backend);
+  }
+  write_output(w, r.output);
+  write_string(w, "log", r.log);
+  w.Key("log_truncated");
+  w.Bool(r.log_truncated);
+  w.Key("exit_code");
+  w.Int(r.exit_code);
+  w.Key("fuel");
+  w.StartObject();
+  write_number(w, "used", r.fuel_used);
+  write_number(w, "limit", r.fuel_limit);
+  w.EndObject();
+  w.Key("memory");
+  w.StartObject();
+  write_number(w, "peak_bytes", r.memory_peak_bytes);
+  write_number(w, "limit_bytes", r.memory_limit_bytes);
+  w.EndObject();
+  w.Key("time");
+  w.StartObject();
+  write_number(w, "run_ns", static_cast<uint64_t>(r.run_time.count()));
+  write_number(w, "limit_ns", static_cast<uint64_t>(r.time_limit.count()));
+  w.EndObject();
+  write_number(w, "input_bytes", r.input_bytes);
+  w.Key("input_validated");
+  w.Bool(r.input_validated);
+  w.Key("stages_ns");
+  w.StartObject();
+  for (int s = 0; s < execute::kStageCount; ++s) {
+    write_number(w, execute::to_string(static_cast<execute::Stage>(s)), static_cast<uint64_t>(r.stages[s].count()));
+  }
+  w.EndObject();
+  if (r.error) {
+    w.Key("error");
+    w.StartObject();
+    std::string code = to_string(r.error->kind);
+    std::replace(code.begin(), code.end(), ' ', '_');
+    write_string(w, "code", code);
+    write_string(w, "message", r.error->message);
+    if (r.error->where.has_json_pointer) write_string(w, "pointer", r.error->where.json_pointer);
+    if (r.error->where.offset) write_number(w, "offset", *r.error->where.offset);
+    w.EndObject();
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+struct Quantiles {
+  uint64_t p50, p95, p99, max;
+};
+
+// Exact quantiles of the values (sorted in place): nearest rank.
+Quantiles quantiles(std::vector<uint64_t>& values) {
+  std::sort(values.begin(), values.end());
+  auto at = [&](double q) {
+    size_t rank = static_cast<size_t>(q * static_cast<double>(values.size()) + 0.999999);
+    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+  };
+  return {at(0.50), at(0.95), at(0.99), values.back()};
+}
+
+std::string micros(uint64_t ns) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", static_cast<double>(ns) / 1000.0);
+  return text;
+}
+
+void print_stats(const ExecOptions& options, const std::vector<execute::ExecResult>& results, bool json) {
+  const int kRows = execute::kStageCount + 1;  // the stages, then overhead
+  std::vector<std::vector<uint64_t>> values(kRows);
+  for (const auto& r : results) {
+    for (int s = 0; s < execute::kStageCount; ++s) values[s].push_back(static_cast<uint64_t>(r.stages[s].count()));
+    values[kRows - 1].push_back(static_cast<uint64_t>((r.stage(execute::Stage::Total) - r.stage(execute::Stage::Run)).count()));
+  }
+  auto name_of = [](int row) {
+    return row < execute::kStageCount ? execute::to_string(static_cast<execute::Stage>(row)) : "overhead";
+  };
+  if (json) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    write_number(w, "runs", results.size());
+    w.Key("stages");
+    w.StartObject();
+    for (int row = 0; row < kRows; ++row) {
+      Quantiles q = quantiles(values[row]);
+      w.Key(name_of(row));
+      w.StartObject();
+      write_number(w, "p50_ns", q.p50);
+      write_number(w, "p95_ns", q.p95);
+      write_number(w, "p99_ns", q.p99);
+      write_number(w, "max_ns", q.max);
+      w.EndObject();
+    }
+    w.EndObject();
+    w.EndObject();
+    std::printf("%s\n", buffer.GetString());
+    return;
+  }
+  std::printf("%s, scope %s: %zu runs, times in µs\n", options.ep.c_str(), options.scope.c_str(), results.size());
+  std::printf("%-26s %10s %10s %10s %10s\n", "stage", "p50", "p95", "p99", "max");
+  for (int row = 0; row < kRows; ++row) {
+    Quantiles q = quantiles(values[row]);
+    std::string label = name_of(row);
+    if (row == static_cast<int>(execute::Stage::Run)) label += " (the guest)";
+    if (row == kRows - 1) label += " (total - run)";
+    std::printf("%-26s %10s %10s %10s %10s\n", label.c_str(), micros(q.p50).c_str(), micros(q.p95).c_str(),
+                micros(q.p99).c_str(), micros(q.max).c_str());
+  }
+}
+
+int run_exec(const ExecOptions& options) {
+  std::string input;
+  if (options.input_path.empty() || options.input_path == "-") {
+    input.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    auto text = read_text_file(options.input_path);
+    if (!text) return report(text.error());
+    input = std::move(*text);
+  }
+  execute::LocalExecutorConfig config;
+  config.registry_path = options.registry;
+  auto executor = execute::LocalExecutor::open(config);
+  if (!executor) return report(executor.error());
+  if (options.repeat < 1) {
+    std::fprintf(stderr, "kiln: --repeat must be at least 1\n");
+    return kExitUsage;
+  }
+  std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  std::vector<execute::ExecResult> results;
+  results.reserve(static_cast<size_t>(options.stats ? options.repeat : 1));
+  execute::ExecResult last;
+  for (int64_t i = 0; i < options.repeat; ++i) {
+    last = (*executor)->execute(options.ep, options.scope, bytes);
+    if (last.status != execute::ExecStatus::Ok && last.status != execute::ExecStatus::NotRun) break;
+    if (options.stats) results.push_back(last);
+  }
+  bool stopped_early = options.stats && static_cast<int64_t>(results.size()) < options.repeat;
+  if (options.stats && !stopped_early) {
+    print_stats(options, results, options.json);
+    return exit_code_of(last);
+  }
+  if (options.json) {
+    std::printf("%s\n", result_json(last).c_str());
+  } else if (last.status == execute::ExecStatus::Ok) {
+    std::fwrite(last.output.data(), 1, last.output.size(), stdout);
+    if (!last.output.empty() && last.output.back() != '\n' && isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
+  }
+  if (!last.log.empty() && !options.json) {
+    std::fprintf(stderr, "%s%s", last.log.c_str(), last.log.back() == '\n' ? "" : "\n");
+    if (last.log_truncated) std::fprintf(stderr, "kiln: (log cut at the extension point's limit)\n");
+  }
+  if (last.status == execute::ExecStatus::NotRun) {
+    std::fprintf(stderr, "kiln: not run: nothing enabled is bound to %s for scope %s\n", options.ep.c_str(),
+                 options.scope.c_str());
+  } else if (last.error && !options.json) {
+    std::fprintf(stderr, "kiln: %s: %s\n", execute::to_string(last.status), last.error->message.c_str());
+  }
+  return exit_code_of(last);
+}
+
+}  // namespace
+
+void add_exec_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ExecOptions>();
+  CLI::App* exec = app.add_subcommand("exec", "Execute an extension point for a scope (input JSON on stdin)");
+  exec->add_option("extension_point", options->ep, "the extension point")->required();
+  exec->add_option("--scope", options->scope, "the scope to execute for")->required();
+  exec->add_option("--input", options->input_path, "read the input from this file instead of stdin");
+  exec->add_flag("--json", options->json, "print the whole result (or, with --stats, the stage table) as JSON");
+  exec->add_option("--repeat", options->repeat, "run N times (with --stats: the stage table over them)");
+  exec->add_flag("--stats", options->stats, "print per-stage p50/p95/p99/max instead of the output");
+  add_registry_option(exec, options->registry);
+  exec->callback([options, &exit_code] { exit_code = run_exec(*options); });
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,44 @@
+// Deploying an extension: a module, checked against its extension point's
+// contract, compiled, and made live for one scope in one registry
+// transaction. The steps, in order, each failing with its own error kind:
+// size limit → decode + validate → contract (imports, exports) → config
+// against the config schema → instrument → AOT compile (cached) → record.
+//
+// Crash-safe: compiling writes only content-addressed files by atomic
+// rename, and the registry changes in one transaction, so a process killed
+// at any step leaves the previous state live and usable.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "deploy/module_pipeline.h"
+#include "kiln/result.h"
+#include "registry/registry.h"
+
+namespace kiln::deploy {
+
+struct ExtensionDeployRequest {
+  std::string module_name;  // for messages: the file name as given
+  std::string extension_point;
+  std::string scope = "*";
+  std::string name;          // the extension's name
+  std::string config;        // JSON text; empty: none (checked as {} when there is a config schema)
+  int64_t priority = 0;
+  std::string who;
+};
+
+struct ExtensionDeployResult {
+  registry::Extension extension;
+  PreparedModule module;
+};
+
+Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std::span<const uint8_t> bytes,
+                                               const ExtensionDeployRequest& request);
+
+// Parses config JSON and checks it against the extension point's config
+// schema; returns it compact, as it will be spliced into inputs.
+Result<std::string> normalize_config(const registry::ExtensionPoint& ep, const std::string& config_text);
+
+}  // namespace kiln::deploy

@@ -1,0 +1,66 @@
+// ExecResult: everything one execution produced and cost — the output and
+// log, how it ended, fuel / memory / time against their limits, which
+// extension and version ran, and the duration of every stage of the
+// execute pipeline (seed 000's breakdown).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "kiln/error.h"
+
+namespace kiln::execute {
+
+enum class ExecStatus {
+  Ok,               // the extension ran and its output passed the output schema
+  NotRun,           // nothing enabled is bound to the extension point for this scope: an ordinary outcome
+  InvalidInput,     // the input is too large, not a JSON object, has "config", or fails the input schema
+  InvalidOutput,    // the output is too large, not JSON, or fails the output schema
+  ExtensionFailed,  // the guest exited non-zero
+  Trapped,          // the guest trapped
+  OutOfFuel,
+  Deadline,
+  Error,            // no such extension point, a module that cannot load, a kiln failure
+};
+
+// "ok", "not run", "invalid input", ... (stable; used in JSON output).
+const char* to_string(ExecStatus status);
+
+// The stages of the execute path, in order.
+enum class Stage { Lookup, ValidateInput, Serialize, Acquire, Run, ReadOutput, ValidateOutput, Total };
+inline constexpr int kStageCount = 8;
+// "lookup", "validate_input", "serialize", "acquire", "run", "read_output", "validate_output", "total".
+const char* to_string(Stage stage);
+
+struct ExecResult {
+  ExecStatus status = ExecStatus::Error;
+  std::optional<kiln::Error> error;  // set unless Ok or NotRun: kind, message, JSON Pointer where known
+
+  std::string output;  // the guest's stdout (JSON text) when it ran
+  std::string log;     // the guest's stderr, cut at the log limit
+  bool log_truncated = false;
+  int exit_code = 0;
+
+  uint64_t fuel_used = 0, fuel_limit = 0;
+  uint64_t memory_peak_bytes = 0, memory_limit_bytes = 0;
+  std::chrono::nanoseconds run_time{0}, time_limit{0};
+  uint64_t module_size = 0;
+  uint64_t input_bytes = 0;
+  bool input_validated = false;  // the input schema was checked on this run (sampling)
+
+  std::string extension_point;
+  std::string scope;          // the scope asked for
+  std::string matched_scope;  // the binding that ran: the scope, or "*"
+  std::string extension;
+  int64_t version = 0;
+  std::string module_sha256;
+  std::string backend;  // "aot" or "interp"
+
+  std::array<std::chrono::nanoseconds, kStageCount> stages{};
+  std::chrono::nanoseconds stage(Stage s) const { return stages[static_cast<int>(s)]; }
+};
+
+}  // namespace kiln::execute

@@ -1,0 +1,343 @@
+#include "execute/local_executor.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "execute/wasi_command.h"
+#include "kiln/kiln.hpp"
+#include "kiln/wasi.h"
+#include "registry/registry.h"
+
+namespace kiln::execute {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Lets the index be searched by string_view without making a string.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct NameEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+
+struct EpStats {
+  std::array<StageHistogram, kStageCount> stages;
+  StageHistogram overhead;
+  std::array<std::atomic<uint64_t>, 9> by_status{};
+  std::atomic<uint64_t> calls{0};  // drives input-validation sampling
+};
+
+// A module made ready for one extension point's limits.
+struct LoadedModule {
+  std::optional<Module> module;
+  std::shared_ptr<InstancePool> pool;
+};
+
+struct Binding {
+  registry::Extension extension;
+  std::string config_json;  // what goes in as the input's "config"
+  std::shared_ptr<LoadedModule> loaded;
+  std::optional<Error> load_error;  // why it cannot run, when loaded is null
+};
+
+struct EpEntry {
+  std::shared_ptr<const registry::ExtensionPoint> ep;
+  std::shared_ptr<EpStats> stats;
+  std::unordered_map<std::string, std::shared_ptr<const Binding>, NameHash, NameEq> by_scope;  // "*" included
+};
+
+struct Index {
+  std::unordered_map<std::string, EpEntry, NameHash, NameEq> eps;
+};
+
+// Deterministic sampling: exactly `rate` of calls, spread evenly.
+bool sampled(uint64_t n, double rate) {
+  if (rate >= 1.0) return true;
+  if (rate <= 0.0) return false;
+  return static_cast<uint64_t>(static_cast<double>(n + 1) * rate) > static_cast<uint64_t>(static_cast<double>(n) * rate);
+}
+
+ExecResult failed(ExecResult result, ExecStatus status, Error error) {
+  result.status = status;
+  result.error = std::move(error);
+  return result;
+}
+
+}  // namespace
+
+struct LocalExecutor::Impl {
+  LocalExecutorConfig config;
+  std::optional<Engine> engine;
+  Linker linker;
+
+  std::atomic<std::shared_ptr<const Index>> index;
+  std::atomic<uint64_t> generation{0};
+
+  // Refresh state: one refresher at a time.
+  std::mutex refresh_mutex;
+  std::unique_ptr<registry::Registry> registry;
+  int64_t seen_data_version = -1;
+  std::map<std::string, std::shared_ptr<EpStats>> stats_by_ep;
+  std::map<std::string, std::shared_ptr<const registry::ExtensionPoint>> definitions;  // "name@version"
+  std::map<std::string, std::shared_ptr<LoadedModule>> modules;  // "ep@version@sha"
+
+  std::mutex poll_mutex;
+  std::condition_variable poll_wake;
+  bool stopping = false;
+  std::thread poller;
+
+  Result<void> refresh(bool force);
+  Result<std::shared_ptr<const registry::ExtensionPoint>> definition(const std::string& name);
+  std::shared_ptr<const Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
+  ExecResult run(const EpEntry& entry, const Binding& binding, ExecResult result, std::span<const uint8_t> input,
+                 Clock::time_point& mark);
+};
+
+Result<std::shared_ptr<const registry::ExtensionPoint>> LocalExecutor::Impl::definition(const std::string& name) {
+  auto ep = registry->extension_point(name);
+  if (!ep) return ep.error();
+  std::string key = name + "@" + std::to_string(ep->version);
+  auto& slot = definitions[key];
+  if (!slot) slot = std::make_shared<const registry::ExtensionPoint>(std::move(*ep));
+  return slot;
+}
+
+std::shared_ptr<const Binding> LocalExecutor::Impl::make_binding(const registry::ExtensionPoint& ep,
+                                                                 const registry::Extension& ext) {
+  auto binding = std::make_shared<Binding>();
+  binding->extension = ext;
+  binding->config_json = ext.config.empty() ? "{}" : ext.config;
+  std::string key = ep.name + "@" + std::to_string(ep.version) + "@" + ext.module.sha256;
+  if (auto found = modules.find(key); found != modules.end()) {
+    binding->loaded = found->second;
+    return binding;
+  }
+  auto fail = [&](Error error) {
+    binding->load_error = std::move(error);
+    return binding;
+  };
+  auto bytes = registry->module_bytes(ext.module.sha256);
+  if (!bytes) return fail(bytes.error());
+  std::string name = ext.name + " v" + std::to_string(ext.version);
+  auto module = Module::compile(*engine, *bytes, name);
+  if (!module) return fail(module.error());
+  auto pre = InstancePre::create(*module, linker);
+  if (!pre) return fail(pre.error());
+  InstancePoolConfig pool_config;
+  pool_config.max_instances = config.max_instances_per_module;
+  pool_config.limits.fuel = ep.limits.fuel;
+  pool_config.limits.max_memory_bytes = ep.limits.memory;
+  pool_config.limits.timeout = ep.limits.timeout;
+  auto loaded = std::make_shared<LoadedModule>();
+  loaded->module = std::move(*module);
+  loaded->pool = InstancePool::create(std::move(*pre), pool_config);
+  modules[key] = loaded;
+  binding->loaded = std::move(loaded);
+  return binding;
+}
+
+Result<void> LocalExecutor::Impl::refresh(bool force) {
+  std::lock_guard lock(refresh_mutex);
+  auto version = registry->data_version();
+  if (!version) return version.error();
+  if (!force && *version == seen_data_version) return {};
+  auto summaries = registry->list_extension_points();
+  if (!summaries) return summaries.error();
+  auto extensions = registry->list_extensions();
+  if (!extensions) return extensions.error();
+
+  auto next = std::make_shared<Index>();
+  for (const registry::ExtensionPointSummary& summary : *summaries) {
+    auto ep = definition(summary.name);
+    if (!ep) return ep.error();
+    EpEntry& entry = next->eps[summary.name];
+    entry.ep = *ep;
+    auto& stats = stats_by_ep[summary.name];
+    if (!stats) stats = std::make_shared<EpStats>();
+    entry.stats = stats;
+  }
+  // combine = single: per scope, the enabled extension of highest
+  // priority runs; among equals, the one deployed last.
+  std::map<std::pair<std::string, std::string>, const registry::Extension*> chosen;
+  for (const registry::Extension& ext : *extensions) {
+    if (!ext.enabled || !next->eps.contains(ext.extension_point)) continue;
+    const registry::Extension*& best = chosen[{ext.extension_point, ext.scope}];
+    if (!best || ext.priority > best->priority ||
+        (ext.priority == best->priority && ext.deployed_at > best->deployed_at)) {
+      best = &ext;
+    }
+  }
+  for (const auto& [key, ext] : chosen) {
+    EpEntry& entry = next->eps.find(key.first)->second;
+    entry.by_scope[key.second] = make_binding(*entry.ep, *ext);
+  }
+  // Modules no binding uses any more go when their last call ends.
+  for (auto it = modules.begin(); it != modules.end();) {
+    it = it->second.use_count() == 1 ? modules.erase(it) : std::next(it);
+  }
+  index.store(std::move(next));
+  seen_data_version = *version;
+  generation.fetch_add(1, std::memory_order_relaxed);
+  return {};
+}
+
+LocalExecutor::LocalExecutor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LocalExecutor::~LocalExecutor() {
+  {
+    std::lock_guard lock(impl_->poll_mutex);
+    impl_->stopping = true;
+  }
+  impl_->poll_wake.notify_all();
+  if (impl_->poller.joinable()) impl_->poller.join();
+}
+
+Result<std::unique_ptr<LocalExecutor>> LocalExecutor::open(LocalExecutorConfig config) {
+  auto impl = std::make_unique<Impl>();
+  if (config.registry_path.empty()) config.registry_path = registry::Registry::default_path();
+  auto registry = registry::Registry::open(config.registry_path);
+  if (!registry) return registry.error();
+  if (config.cache_dir.empty()) config.cache_dir = (*registry)->cache_dir();
+  EngineConfig engine_config;
+  engine_config.backend = BackendKind::Aot;
+  engine_config.cache_dir = config.cache_dir;
+  auto engine = Engine::create(engine_config);
+  if (!engine) return engine.error();
+  impl->engine = std::move(*engine);
+  host::add_wasi(impl->linker);
+  impl->registry = std::move(*registry);
+  impl->config = config;
+  if (auto first = impl->refresh(true); !first) return first.error();
+
+  Impl* raw = impl.get();
+  impl->poller = std::thread([raw] {
+    std::unique_lock lock(raw->poll_mutex);
+    while (!raw->poll_wake.wait_for(lock, raw->config.poll_interval, [raw] { return raw->stopping; })) {
+      lock.unlock();
+      (void)raw->refresh(false);  // a failed poll keeps the index it has; the next one tries again
+      lock.lock();
+    }
+  });
+  return std::unique_ptr<LocalExecutor>(new LocalExecutor(std::move(impl)));
+}
+
+Result<void> LocalExecutor::refresh() { return impl_->refresh(false); }
+uint64_t LocalExecutor::generation() const { return impl_->generation.load(std::memory_order_relaxed); }
+
+// Hot path: no SQLite, no lock; one snapshot load, then the stages.
+ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_view scope,
+                                  std::span<const uint8_t> input) {
+  const Clock::time_point start = Clock::now();
+  ExecResult result;
+  result.extension_point = extension_point;
+  result.scope = scope;
+  result.input_bytes = input.size();
+
+  std::shared_ptr<const Index> index = impl_->index.load(std::memory_order_acquire);
+  auto ep_it = index->eps.find(extension_point);
+  if (ep_it == index->eps.end()) {
+    result.stages[static_cast<int>(Stage::Lookup)] = Clock::now() - start;
+    result.stages[static_cast<int>(Stage::Total)] = result.stages[0];
+    return failed(std::move(result), ExecStatus::Error,
+                  make_error(ErrorKind::NotFound, "no extension point " + std::string(extension_point)));
+  }
+  const EpEntry& entry = ep_it->second;
+  auto binding_it = entry.by_scope.find(scope);
+  if (binding_it == entry.by_scope.end()) binding_it = entry.by_scope.find(std::string_view("*"));
+  Clock::time_point mark = Clock::now();
+  result.stages[static_cast<int>(Stage::Lookup)] = mark - start;
+  if (binding_it == entry.by_scope.end()) {
+    result.status = ExecStatus::NotRun;
+  } else {
+    result = impl_->run(entry, *binding_it->second, std::move(result), input, mark);
+  }
+  const auto total = Clock::now() - start;
+  result.stages[static_cast<int>(Stage::Total)] = total;
+
+  EpStats& stats = *entry.stats;
+  for (int s = 0; s < kStageCount; ++s) stats.stages[s].record(static_cast<uint64_t>(result.stages[s].count()));
+  stats.overhead.record(static_cast<uint64_t>((total - result.stage(Stage::Run)).count()));
+  stats.by_status[static_cast<int>(result.status)].fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding, ExecResult result,
+                                    std::span<const uint8_t> input, Clock::time_point& mark) {
+  const registry::ExtensionPoint& ep = *entry.ep;
+  const registry::Extension& ext = binding.extension;
+  result.matched_scope = ext.scope;
+  result.extension = ext.name;
+  result.version = ext.version;
+  result.module_sha256 = ext.module.sha256;
+  result.module_size = ext.module.size;
+  result.backend = ext.module.backend;
+  result.fuel_limit = ep.limits.fuel_for_input(input.size());
+  result.memory_limit_bytes = ep.limits.memory;
+  result.time_limit = ep.limits.timeout;
+  auto lap = [&](Stage stage) {
+    Clock::time_point now = Clock::now();
+    result.stages[static_cast<int>(stage)] = now - mark;
+    mark = now;
+  };
+  if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
+
+  // Validate input: always its size, its JSON and its shape; the schema on
+  // the sampled share of calls.
+  double rate = config.validate_input_override >= 0 ? config.validate_input_override : ep.validate_input;
+  result.input_validated = sampled(entry.stats->calls.fetch_add(1, std::memory_order_relaxed), rate);
+  auto checked = check_input(ep, input, result.input_validated);
+  lap(Stage::ValidateInput);
+  if (!checked) return failed(std::move(result), ExecStatus::InvalidInput, checked.error());
+
+  std::string stdin_data = with_config(input, binding.config_json);
+  lap(Stage::Serialize);
+
+  std::optional<Trap> init_trap;
+  auto lease = binding.loaded->pool->acquire(&init_trap);
+  if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
+  auto context = attach_call_io(lease->store(), ep, ext, std::move(stdin_data),
+                                result.fuel_limit);
+  lap(Stage::Acquire);
+
+  CallResult call = lease->instance().call("_start", {});
+  lap(Stage::Run);
+
+  read_call(ep, *context, call, result);
+  lease->release();
+  lap(Stage::ReadOutput);
+
+  if (result.status == ExecStatus::Ok) {
+    if (auto valid = check_output(ep, result.output); !valid) {
+      result.status = ExecStatus::InvalidOutput;
+      result.error = valid.error();
+    }
+  }
+  lap(Stage::ValidateOutput);
+  return result;
+}
+
+std::vector<StageStats> LocalExecutor::stats() const {
+  std::vector<StageStats> out;
+  std::lock_guard lock(impl_->refresh_mutex);
+  for (const auto& [name, stats] : impl_->stats_by_ep) {
+    StageStats s;
+    s.extension_point = name;
+    for (int i = 0; i < kStageCount; ++i) s.stages[i] = stats->stages[i].percentiles();
+    s.overhead = stats->overhead.percentiles();
+    for (size_t i = 0; i < s.by_status.size(); ++i) s.by_status[i] = stats->by_status[i].load(std::memory_order_relaxed);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace kiln::execute

@@ -1,0 +1,54 @@
+// LocalExecutor: the execute pipeline in the caller's process, on a
+// registry file.
+//
+// The hot path never touches SQLite. What is bound where lives in an
+// in-memory index (an immutable snapshot swapped atomically); a background
+// thread polls the registry's PRAGMA data_version every `poll_interval`
+// and rebuilds the index when another connection — this process's deploy
+// or another process's — has committed. A call that races a redeploy holds
+// the snapshot it looked up, so it runs the old version or the new one,
+// whole. Instances come from one bounded InstancePool per module and
+// extension point, reset in place between calls.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "execute/executor.h"
+#include "kiln/result.h"
+
+namespace kiln::execute {
+
+struct LocalExecutorConfig {
+  std::string registry_path;  // empty: Registry::default_path()
+  std::string cache_dir;      // empty: the registry's (cache/ beside it)
+  std::chrono::milliseconds poll_interval{200};
+  std::size_t max_instances_per_module = 16;
+  // Tests and benchmarks: force input validation on (1) or off (0) instead
+  // of each extension point's sample rate.
+  double validate_input_override = -1;
+};
+
+class LocalExecutor final : public Executor {
+ public:
+  static Result<std::unique_ptr<LocalExecutor>> open(LocalExecutorConfig config = {});
+  ~LocalExecutor() override;
+
+  ExecResult execute(std::string_view extension_point, std::string_view scope,
+                     std::span<const uint8_t> input) override;
+  std::vector<StageStats> stats() const override;
+
+  // Rebuilds the index now if the registry changed (what the poller does).
+  Result<void> refresh();
+  // How many times the index has been rebuilt.
+  uint64_t generation() const;
+
+  struct Impl;
+
+ private:
+  explicit LocalExecutor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kiln::execute

@@ -1,0 +1,157 @@
+#include "execute/wasi_command.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "kiln/store.h"
+
+namespace kiln::execute {
+namespace {
+
+// Scratch memory for one parse in one block, so that a small document
+// costs one allocation (RapidJSON's documented pattern); bigger ones spill.
+struct ParseScratch {
+  char values[32 * 1024];
+  rapidjson::MemoryPoolAllocator<> value_allocator{values, sizeof values};
+  rapidjson::Document doc{&value_allocator};
+};
+
+Error json_error(ErrorKind kind, std::string_view what, const rapidjson::Document& doc) {
+  ErrorLocation where;
+  where.offset = doc.GetErrorOffset();
+  return make_error(kind,
+                    std::string(what) + " is not JSON: " + rapidjson::GetParseError_En(doc.GetParseError()) +
+                        " at offset " + std::to_string(doc.GetErrorOffset()),
+                    std::move(where));
+}
+
+Error pointer_error(ErrorKind kind, std::string pointer, std::string message) {
+  ErrorLocation where;
+  where.json_pointer = std::move(pointer);
+  where.has_json_pointer = true;
+  return make_error(kind, std::move(message), std::move(where));
+}
+
+// "input: /cart/lines/0: ..." from the schema's own error.
+Error prefixed(Error error, std::string_view what) {
+  error.message = std::string(what) + " " + error.message;
+  return error;
+}
+
+}  // namespace
+
+Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uint8_t> input, bool with_schema) {
+  if (input.size() > ep.limits.max_input) {
+    return make_error(ErrorKind::InvalidInput, "input is " + std::to_string(input.size()) +
+                                                   " bytes, over the extension point's limit of " +
+                                                   std::to_string(ep.limits.max_input));
+  }
+  auto scratch = std::make_unique<ParseScratch>();
+  rapidjson::Document& doc = scratch->doc;
+  doc.Parse(reinterpret_cast<const char*>(input.data()), input.size());
+  if (doc.HasParseError()) return json_error(ErrorKind::InvalidInput, "input", doc);
+  if (!doc.IsObject()) return pointer_error(ErrorKind::InvalidInput, "", "input: the root must be a JSON object");
+  if (doc.HasMember("config")) {
+    return pointer_error(ErrorKind::InvalidInput, "/config",
+                         "input: /config: the input may not have a top-level \"config\" member; the wasi-command "
+                         "ABI puts the extension's config there");
+  }
+  if (!with_schema) return {};
+  if (auto valid = ep.input_schema->check(doc, ErrorKind::InvalidInput); !valid) {
+    return prefixed(valid.error(), "input:");
+  }
+  return {};
+}
+
+std::string with_config(std::span<const uint8_t> input, std::string_view config_json) {
+  std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
+  size_t close = text.find_last_of('}');
+  std::string_view body = text.substr(0, close);  // without the closing brace
+  // An empty object ("{ }") takes the member without a comma.
+  size_t last = body.find_last_not_of(" \t\r\n");
+  bool empty = last == std::string_view::npos || body[last] == '{';
+  std::string out;
+  out.reserve(body.size() + config_json.size() + 12);
+  out.append(body);
+  out.append(empty ? "\"config\":" : ",\"config\":");
+  out.append(config_json);
+  out.push_back('}');
+  return out;
+}
+
+std::shared_ptr<host::WasiContext> attach_call_io(Store& store, const registry::ExtensionPoint& ep,
+                                                  const registry::Extension& ext, std::string stdin_data,
+                                                  uint64_t fuel) {
+  store.limits().fuel = fuel;
+  host::WasiConfig wasi;
+  wasi.args.push_back(ext.name);
+  wasi.stdio = host::WasiConfig::Stdio::Buffered;
+  wasi.stdin_data = std::move(stdin_data);
+  // One byte past each limit tells "over the limit" from "at it".
+  wasi.max_output_bytes = std::max(ep.limits.max_output, ep.limits.max_log) + 1;
+  auto context = std::make_shared<host::WasiContext>(std::move(wasi));
+  host::attach_wasi(store, context);
+  return context;
+}
+
+void read_call(const registry::ExtensionPoint& ep, const host::WasiContext& context, const CallResult& call,
+               ExecResult& result) {
+  result.fuel_used = call.fuel_used;
+  result.memory_peak_bytes = call.memory_peak_bytes;
+  result.run_time = call.elapsed;
+  std::string_view log = context.stderr_data();
+  result.log_truncated = log.size() > ep.limits.max_log;
+  result.log.assign(log.substr(0, ep.limits.max_log));
+  std::string_view output = context.stdout_data();
+
+  const std::string who = result.extension + " v" + std::to_string(result.version);
+  switch (call.status) {
+    case CallResult::Status::Returned:
+      break;
+    case CallResult::Status::Exited:
+      result.exit_code = call.exit_code;
+      if (call.exit_code != 0) {
+        result.status = ExecStatus::ExtensionFailed;
+        result.error = make_error(ErrorKind::ExtensionFailed,
+                                  who + " exited with code " + std::to_string(call.exit_code) + " (see its log)");
+        return;
+      }
+      break;
+    case CallResult::Status::Trapped: {
+      ErrorKind kind = call.trap.kind == TrapKind::OutOfFuel  ? ErrorKind::OutOfFuel
+                       : call.trap.kind == TrapKind::Deadline ? ErrorKind::Deadline
+                                                              : ErrorKind::Trap;
+      result.status = kind == ErrorKind::OutOfFuel  ? ExecStatus::OutOfFuel
+                      : kind == ErrorKind::Deadline ? ExecStatus::Deadline
+                                                    : ExecStatus::Trapped;
+      std::string detail = kind == ErrorKind::OutOfFuel ? " (limit " + std::to_string(result.fuel_limit) + ")" : "";
+      result.error = make_error(kind, who + ": " + call.trap.describe() + detail);
+      return;
+    }
+    case CallResult::Status::Failed:
+      result.status = ExecStatus::Error;
+      result.error = make_error(ErrorKind::Internal, who + ": " + call.error);
+      return;
+  }
+  if (output.size() > ep.limits.max_output) {
+    result.status = ExecStatus::InvalidOutput;
+    result.error = make_error(ErrorKind::InvalidOutput, "output: over the extension point's limit of " +
+                                                            std::to_string(ep.limits.max_output) + " bytes");
+    return;
+  }
+  result.output.assign(output);
+  result.status = ExecStatus::Ok;
+}
+
+Result<void> check_output(const registry::ExtensionPoint& ep, std::string_view output) {
+  auto scratch = std::make_unique<ParseScratch>();
+  rapidjson::Document& doc = scratch->doc;
+  doc.Parse(output.data(), output.size());
+  if (doc.HasParseError()) return json_error(ErrorKind::InvalidOutput, "output", doc);
+  if (auto valid = ep.output_schema->check(doc, ErrorKind::InvalidOutput); !valid) {
+    return prefixed(valid.error(), "output:");
+  }
+  return {};
+}
+
+}  // namespace kiln::execute

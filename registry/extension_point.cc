@@ -1,0 +1,297 @@
+#include "registry/extension_point.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "base/units.h"
+
+namespace kiln::registry {
+namespace {
+
+using rapidjson::Value;
+
+// A definition error: "<source>: <field>: <what>".
+struct Refuser {
+  std::string source;
+  Error operator()(std::string_view field, std::string_view what) const {
+    ErrorLocation where;
+    where.file = source;
+    where.json_pointer = "/" + std::string(field);
+    std::replace(where.json_pointer.begin(), where.json_pointer.end(), '.', '/');
+    where.has_json_pointer = true;
+    return make_error(ErrorKind::InvalidDefinition, source + ": " + std::string(field) + ": " + std::string(what),
+                      std::move(where));
+  }
+};
+
+// WASI preview1 functions that reach files or sockets: the default import
+// rules leave them out. Without preopened directories (fd_prestat_*) and
+// path_open a guest cannot name a file, and sock_* are the network.
+bool is_file_or_socket_call(std::string_view name) {
+  return name.starts_with("path_") || name.starts_with("sock_") || name.starts_with("fd_prestat_") ||
+         name == "fd_readdir" || name == "fd_renumber";
+}
+
+Result<uint64_t> read_count(const Value& value, std::string_view field, const Refuser& refuse) {
+  if (value.IsUint64()) return value.GetUint64();
+  if (value.IsString()) {
+    std::string_view text(value.GetString(), value.GetStringLength());
+    if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        text.size() < 20) {
+      return std::stoull(std::string(text));
+    }
+  }
+  return refuse(field, "expected a non-negative integer");
+}
+
+Result<uint64_t> read_size(const Value& value, std::string_view field, const Refuser& refuse) {
+  if (value.IsUint64()) return value.GetUint64();
+  if (!value.IsString()) return refuse(field, "expected a size: bytes, or a string like \"64KiB\" or \"16MiB\"");
+  auto size = base::parse_size(std::string_view(value.GetString(), value.GetStringLength()));
+  if (!size) return refuse(field, size.error().message);
+  return *size;
+}
+
+Result<std::chrono::nanoseconds> read_duration(const Value& value, std::string_view field, const Refuser& refuse) {
+  if (!value.IsString()) return refuse(field, "expected a duration string like \"50ms\" or \"2s\"");
+  auto duration = base::parse_duration(std::string_view(value.GetString(), value.GetStringLength()));
+  if (!duration) return refuse(field, duration.error().message);
+  return *duration;
+}
+
+Result<void> read_limits(const Value& value, ExtensionPointLimits& limits, const Refuser& refuse) {
+  if (!value.IsObject()) return refuse("limits", "expected an object");
+  for (auto member_it = value.MemberBegin(); !(member_it == value.MemberEnd()); ++member_it) {
+    const auto& member = *member_it;
+    std::string key(member.name.GetString(), member.name.GetStringLength());
+    std::string field = "limits." + key;
+    const Value& v = member.value;
+    Result<void> done;
+    auto set_count = [&](uint64_t& out) -> Result<void> {
+      auto n = read_count(v, field, refuse);
+      if (!n) return n.error();
+      out = *n;
+      return {};
+    };
+    auto set_size = [&](uint64_t& out) -> Result<void> {
+      auto n = read_size(v, field, refuse);
+      if (!n) return n.error();
+      out = *n;
+      return {};
+    };
+    if (key == "fuel") done = set_count(limits.fuel);
+    else if (key == "fuel_per_kib") done = set_count(limits.fuel_per_kib);
+    else if (key == "memory") done = set_size(limits.memory);
+    else if (key == "max_input") done = set_size(limits.max_input);
+    else if (key == "max_output") done = set_size(limits.max_output);
+    else if (key == "max_module") done = set_size(limits.max_module);
+    else if (key == "max_log") done = set_size(limits.max_log);
+    else if (key == "timeout") {
+      auto d = read_duration(v, field, refuse);
+      if (!d) return d.error();
+      limits.timeout = *d;
+    } else {
+      return refuse(field, "unknown field (known: fuel, fuel_per_kib, memory, timeout, max_input, max_output, "
+                           "max_module, max_log)");
+    }
+    if (!done) return done.error();
+  }
+  if (limits.fuel == 0) return refuse("limits.fuel", "must be greater than zero");
+  if (limits.memory < 65536) return refuse("limits.memory", "must be at least one page (64KiB)");
+  if (limits.timeout.count() <= 0) return refuse("limits.timeout", "must be greater than zero");
+  if (limits.max_module == 0) return refuse("limits.max_module", "must be greater than zero");
+  return {};
+}
+
+Result<std::vector<ImportRule>> read_imports(const Value& value, const Refuser& refuse) {
+  if (!value.IsArray()) return refuse("imports", "expected an array of \"module.name\" or \"module.*\" strings");
+  std::vector<ImportRule> rules;
+  for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+    std::string field = "imports." + std::to_string(i);
+    if (!value[i].IsString()) return refuse(field, "expected a string \"module.name\" or \"module.*\"");
+    std::string_view text(value[i].GetString(), value[i].GetStringLength());
+    size_t dot = text.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size()) {
+      return refuse(field, "\"" + std::string(text) + "\" is not \"module.name\" or \"module.*\"");
+    }
+    rules.push_back({std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))});
+  }
+  return rules;
+}
+
+Result<std::vector<ExportRule>> read_exports(const Value& value, const Refuser& refuse) {
+  if (!value.IsArray()) return refuse("exports", "expected an array of export names");
+  std::vector<ExportRule> rules;
+  for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+    std::string field = "exports." + std::to_string(i);
+    const Value& item = value[i];
+    if (item.IsString() && item.GetStringLength() > 0) {
+      rules.push_back({item.GetString(), ""});
+      continue;
+    }
+    if (!item.IsObject()) return refuse(field, "expected a name, or {\"name\": ..., \"type\": \"(i32) -> (i32)\"}");
+    ExportRule rule;
+    for (auto member_it = item.MemberBegin(); !(member_it == item.MemberEnd()); ++member_it) {
+      const auto& member = *member_it;
+      std::string key = member.name.GetString();
+      if ((key != "name" && key != "type") || !member.value.IsString()) {
+        return refuse(field + "." + key, key == "name" || key == "type" ? "expected a string" : "unknown field");
+      }
+      (key == "name" ? rule.name : rule.type) = member.value.GetString();
+    }
+    if (rule.name.empty()) return refuse(field + ".name", "required");
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+Result<schema::JsonSchema> read_schema(const Value& value, std::string_view field) {
+  return schema::JsonSchema::compile(value, field);
+}
+
+}  // namespace
+
+uint64_t ExtensionPointLimits::fuel_for_input(uint64_t input_bytes) const {
+  uint64_t kib = (input_bytes + 1023) / 1024;
+  if (fuel_per_kib != 0 && kib > (UINT64_MAX - fuel) / fuel_per_kib) return UINT64_MAX;
+  return fuel + fuel_per_kib * kib;
+}
+
+bool ImportRule::allows(std::string_view import_module, std::string_view import_name) const {
+  return module == import_module && (name == "*" || name == import_name);
+}
+
+bool ExtensionPoint::allows_import(std::string_view module, std::string_view name) const {
+  if (imports_default) return module == "wasi_snapshot_preview1" && !is_file_or_socket_call(name);
+  return std::any_of(imports.begin(), imports.end(), [&](const ImportRule& rule) { return rule.allows(module, name); });
+}
+
+Result<void> ExtensionPoint::check_module(const ModuleInfo& info, std::string_view module_name) const {
+  std::string prefix = std::string(module_name) + ": ";
+  // Every forbidden import at once: a partner fixes them in one go.
+  std::string forbidden;
+  for (const ImportDesc& import : info.imports) {
+    if (allows_import(import.module, import.name)) continue;
+    forbidden += (forbidden.empty() ? "" : ", ") + import.module + "." + import.name;
+  }
+  if (!forbidden.empty()) {
+    std::string why = imports_default ? " (the default allows WASI preview1 without files or sockets)"
+                                      : " (not in the extension point's imports)";
+    return make_error(ErrorKind::Contract, prefix + "imports " + forbidden + ", which extension point " + name +
+                                               " does not allow" + why);
+  }
+  for (const ExportRule& rule : exports) {
+    const ExportDesc* found = info.find_export(rule.name);
+    if (!found) {
+      return make_error(ErrorKind::Contract, prefix + "does not export " + rule.name + ", which extension point " +
+                                                 name + " requires");
+    }
+    if (found->kind != ExternKind::Func) {
+      return make_error(ErrorKind::Contract, prefix + "exports " + rule.name + " as a " + found->type +
+                                                 ", but extension point " + name + " requires a function");
+    }
+    // `_start` of a WASI command takes and returns nothing.
+    std::string want = !rule.type.empty() ? rule.type : (rule.name == "_start" ? "() -> ()" : "");
+    std::string have = to_string(found->func_type);
+    if (!want.empty() && have != want) {
+      return make_error(ErrorKind::Contract, prefix + "exports " + rule.name + " with type " + have +
+                                                 ", but extension point " + name + " requires " + want);
+    }
+  }
+  return {};
+}
+
+bool is_valid_extension_point_name(std::string_view name) {
+  if (name.empty() || name.size() > 128 || name.front() == '.' || name.back() == '.') return false;
+  char previous = 0;
+  for (char c : name) {
+    bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!word && c != '.') return false;
+    if (c == '.' && previous == '.') return false;
+    previous = c;
+  }
+  return true;
+}
+
+Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::string_view source) {
+  Refuser refuse{std::string(source)};
+  rapidjson::Document doc;
+  doc.Parse(json_text.data(), json_text.size());
+  if (doc.HasParseError()) {
+    ErrorLocation where{std::string(source), std::nullopt, doc.GetErrorOffset(), "", false};
+    return make_error(ErrorKind::InvalidDefinition,
+                      std::string(source) + ": not JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
+                          rapidjson::GetParseError_En(doc.GetParseError()),
+                      std::move(where));
+  }
+  if (!doc.IsObject()) return refuse("(root)", "expected a JSON object");
+
+  ExtensionPoint ep;
+  ep.definition.assign(json_text);
+  for (auto member_it = doc.MemberBegin(); !(member_it == doc.MemberEnd()); ++member_it) {
+    const auto& member = *member_it;
+    std::string key(member.name.GetString(), member.name.GetStringLength());
+    const Value& v = member.value;
+    if (key == "name") {
+      if (!v.IsString()) return refuse(key, "expected a string");
+      ep.name = v.GetString();
+    } else if (key == "description") {
+      if (!v.IsString()) return refuse(key, "expected a string");
+      ep.description = v.GetString();
+    } else if (key == "abi") {
+      if (!v.IsString()) return refuse(key, "expected a string");
+      ep.abi = v.GetString();
+    } else if (key == "combine") {
+      if (!v.IsString()) return refuse(key, "expected a string");
+      ep.combine = v.GetString();
+    } else if (key == "validate_input") {
+      if (v.IsBool()) ep.validate_input = v.GetBool() ? 1.0 : 0.0;
+      else if (v.IsNumber()) ep.validate_input = v.GetDouble();
+      else return refuse(key, "expected a number from 0 to 1");
+      if (!(ep.validate_input >= 0.0 && ep.validate_input <= 1.0)) return refuse(key, "expected a number from 0 to 1");
+    } else if (key == "input_schema" || key == "output_schema" || key == "config_schema") {
+      auto compiled = read_schema(v, key);
+      if (!compiled) return compiled.error();
+      (key == "input_schema" ? ep.input_schema : key == "output_schema" ? ep.output_schema : ep.config_schema) =
+          std::move(*compiled);
+    } else if (key == "imports") {
+      auto rules = read_imports(v, refuse);
+      if (!rules) return rules.error();
+      ep.imports = std::move(*rules);
+      ep.imports_default = false;
+    } else if (key == "exports") {
+      auto rules = read_exports(v, refuse);
+      if (!rules) return rules.error();
+      ep.exports = std::move(*rules);
+    } else if (key == "limits") {
+      if (auto read = read_limits(v, ep.limits, refuse); !read) return read.error();
+    } else {
+      return refuse(key, "unknown field (known: name, description, abi, input_schema, output_schema, config_schema, "
+                         "imports, exports, validate_input, combine, limits)");
+    }
+  }
+  if (ep.name.empty()) return refuse("name", "required");
+  if (!is_valid_extension_point_name(ep.name)) {
+    return refuse("name", "\"" + ep.name + "\" is not a dotted name like checkout.discounts (letters, digits, _ and -)");
+  }
+  if (ep.abi != "wasi-command") return refuse("abi", "unknown ABI \"" + ep.abi + "\" (known: wasi-command)");
+  if (ep.combine != "single") return refuse("combine", "unknown mode \"" + ep.combine + "\" (known: single)");
+  if (!ep.input_schema) return refuse("input_schema", "required");
+  if (!ep.output_schema) return refuse("output_schema", "required");
+  // The wasi-command ABI puts the extension's config into the input as
+  // its top-level "config" member: the input cannot have one of its own.
+  if (ep.input_schema->declares_property("config")) {
+    return refuse("input_schema", "declares a top-level \"config\" property, which the wasi-command ABI reserves "
+                                  "for the extension's config");
+  }
+  // A wasi-command extension is run through `_start`, listed or not.
+  bool lists_start = std::any_of(ep.exports.begin(), ep.exports.end(), [](const ExportRule& r) { return r.name == "_start"; });
+  if (!lists_start) ep.exports.insert(ep.exports.begin(), ExportRule{"_start", ""});
+  return ep;
+}
+
+}  // namespace kiln::registry

@@ -1,0 +1,83 @@
+// ExtensionPoint: a place in a host's workflow where partners' extensions
+// run, and the contract they must keep: the ABI, the JSON Schemas of input,
+// output and config, the imports a guest may use and the exports it must
+// have, and the limits every run is held to. Defined by a JSON file
+// (docs/extension-points.md); immutable once parsed, versioned by the
+// registry.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiln/module_info.h"
+#include "kiln/result.h"
+#include "schema/json_schema.h"
+
+namespace kiln::registry {
+
+struct ExtensionPointLimits {
+  uint64_t fuel = 11'000'000;          // per run, before the input's share
+  uint64_t fuel_per_kib = 0;           // added per KiB of input (rounded up)
+  uint64_t memory = uint64_t{10} << 20;  // cap on linear memory, bytes
+  std::chrono::nanoseconds timeout = std::chrono::milliseconds(100);
+  uint64_t max_input = 64'000;         // bytes of input as the host gives it (config excluded)
+  uint64_t max_output = 64'000;        // bytes the guest writes to stdout
+  uint64_t max_module = 256 * 1024;    // bytes of the module as uploaded
+  uint64_t max_log = 1'000;            // bytes of stderr kept; the rest is cut
+
+  // fuel + fuel_per_kib × ceil(input_bytes / 1024), saturating.
+  uint64_t fuel_for_input(uint64_t input_bytes) const;
+};
+
+// One import a guest may use: "module.name", or "module.*" for all of a module.
+struct ImportRule {
+  std::string module;
+  std::string name;  // "*" for any
+  bool allows(std::string_view import_module, std::string_view import_name) const;
+};
+
+// One export a guest must have: a function, of `type` when given
+// (printed as kiln prints function types: "(i32) -> (i32)").
+struct ExportRule {
+  std::string name;
+  std::string type;  // empty: any function type
+};
+
+struct ExtensionPoint {
+  std::string name;         // dotted, e.g. "checkout.discounts"
+  std::string description;
+  std::string abi = "wasi-command";
+  std::string combine = "single";
+  double validate_input = 1.0;  // fraction of runs whose input is schema-checked
+  std::vector<ImportRule> imports;
+  bool imports_default = true;  // no `imports` field: WASI preview1 without files or sockets
+  std::vector<ExportRule> exports;
+  ExtensionPointLimits limits;
+  // Always set once parsed (optional only because a schema has no empty state).
+  std::optional<schema::JsonSchema> input_schema;
+  std::optional<schema::JsonSchema> output_schema;
+  std::optional<schema::JsonSchema> config_schema;
+  std::string definition;   // the JSON as given (what the registry stores)
+  int64_t version = 0;      // set by the registry
+
+  // The module's imports and exports against this contract: the first
+  // forbidden import, missing export or mistyped export, named.
+  Result<void> check_module(const ModuleInfo& info, std::string_view module_name) const;
+  bool allows_import(std::string_view module, std::string_view name) const;
+};
+
+// Parses and checks a definition. Unknown fields, wrong types, bad or
+// remote-referencing schemas are refused with ErrorKind::InvalidDefinition
+// and a message naming the field ("limits.memory: ..."); `source` (a file
+// name) starts the message.
+Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::string_view source);
+
+// True for names like "checkout.discounts": segments of letters, digits,
+// '_' and '-', separated by single dots.
+bool is_valid_extension_point_name(std::string_view name);
+
+}  // namespace kiln::registry
