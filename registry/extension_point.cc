@@ -156,7 +156,8 @@ Result<schema::JsonSchema> read_schema(const Value& value, std::string_view fiel
 }  // namespace
 
 uint64_t ExtensionPointLimits::fuel_for_input(uint64_t input_bytes) const {
-  uint64_t kib = (input_bytes + 1023) / 1024;
+  // Rounded up without adding first: input_bytes + 1023 would wrap near UINT64_MAX.
+  uint64_t kib = input_bytes / 1024 + (input_bytes % 1024 != 0 ? 1 : 0);
   if (fuel_per_kib != 0 && kib > (UINT64_MAX - fuel) / fuel_per_kib) return UINT64_MAX;
   return fuel + fuel_per_kib * kib;
 }

@@ -8,7 +8,8 @@
 //   regular expressions and unknown $schema URIs, and removes `format`
 //   (valijson 1.0 checks only date, time and date-time, builds a std::regex
 //   per call, and throws on a non-string value; draft 7 makes format
-//   assertion optional, so kiln treats it as an annotation).
+//   assertion optional, so kiln treats it as an annotation), and matches
+//   `pattern` itself, never against more than 1024 bytes (SafePattern).
 // - valijson reports errors as a context ("<root>", "[cart]", "[0]") and an
 //   English sentence, without the keyword. violations() turns the context
 //   into a JSON Pointer and recognises each of valijson 1.0's sentences to

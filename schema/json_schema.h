@@ -41,7 +41,10 @@ class JsonSchema {  // immutable once compiled; validate() is const and safe fro
   // "type": 5); a `$ref` that is not a JSON Pointer into this same schema
   // ("#", "#/definitions/x"); a `pattern` or patternProperties key that is
   // not a valid ECMAScript regular expression; anything valijson refuses.
-  // `format` is an annotation only: never checked (docs/schema.md).
+  // `format` is an annotation only: never checked. A string longer than
+  // 1024 bytes fails `pattern` (std::regex would overflow the stack on it),
+  // and a property name that long fails a schema with patternProperties
+  // (docs/schema.md).
   static Result<JsonSchema> compile(const rapidjson::Value& schema, std::string_view field);
   // The same from JSON text; text that is not JSON is refused the same way.
   static Result<JsonSchema> compile_text(std::string_view json_text, std::string_view field);

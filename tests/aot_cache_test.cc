@@ -193,6 +193,11 @@ TEST(AotFallback, SimdModuleIsRefusedWhenAotIsForced) {
   ASSERT_FALSE(module.ok());
   EXPECT_NE(module.error().message.find("SIMD"), std::string::npos) << module.error().message;
   EXPECT_EQ(module.error().message.find('\n'), std::string::npos) << "one line";
+  // Unsupported, not invalid: the interpreter runs it. The reason names the
+  // module; the CLI's hint is not glued on.
+  EXPECT_EQ(module.error().kind, ErrorKind::Unsupported);
+  EXPECT_EQ(module.error().message.rfind("simd.wasm: ", 0), 0u) << module.error().message;
+  EXPECT_EQ(module.error().message.find("--backend"), std::string::npos) << module.error().message;
 }
 
 TEST(AotCompiler, KilnCompileFillsTheCacheAndShowsProgress) {

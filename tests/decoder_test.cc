@@ -131,6 +131,27 @@ TEST(Decoder, NamesTheFunctionAndOffsetOfAValidationError) {
   size_t after_add = static_cast<size_t>(at - bytes.begin()) + bad_code.size();
   EXPECT_EQ(decode_error(bytes), "m.wasm: function 2 at offset " + hex(after_add) +
                                      ": type mismatch in i32.add, expected [i32, i32] but got [i32, i64]");
+  // The same, as data: a caller never parses the message.
+  Result<DecodedModule> decoded = decode(bytes, "m.wasm");
+  ASSERT_FALSE(decoded.ok());
+  const Error& error = decoded.error();
+  EXPECT_EQ(error.kind, ErrorKind::InvalidModule);
+  EXPECT_EQ(error.where.file, "m.wasm");
+  EXPECT_EQ(error.where.func_index, std::optional<uint32_t>(2));
+  EXPECT_EQ(error.where.offset, std::optional<uint64_t>(after_add));
+}
+
+TEST(Decoder, AMalformedModuleIsAnInvalidModuleErrorWithItsOffset) {
+  Bytes bytes = kHeader;
+  bytes.insert(bytes.end(), {0x01, 0x0a, 0x01, 0x60, 0x00});
+  Result<DecodedModule> decoded = decode(bytes, "m.wasm");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().kind, ErrorKind::InvalidModule);
+  EXPECT_EQ(decoded.error().where.offset, std::optional<uint64_t>(0xa));
+  EXPECT_FALSE(decoded.error().where.func_index.has_value());
+  Result<DecodedModule> empty = decode({}, "m.wasm");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().kind, ErrorKind::InvalidModule);
 }
 
 TEST(Decoder, NamesTheFunctionOfAMalformedBody) {

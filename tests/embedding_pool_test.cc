@@ -140,6 +140,7 @@ TEST_P(InstancePoolTest, StaysWithinItsInstanceBound) {
   auto c = pool->acquire();
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.error().message.find("pool exhausted"), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().kind, ErrorKind::PoolExhausted);
   a->release();
   auto d = pool->acquire();
   EXPECT_TRUE(d.ok());

@@ -116,6 +116,7 @@ TEST_F(RuntimeTest, MissingOrMistypedImportsNameTheImport) {
   auto missing = store.instantiate(module, Linker{});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("unknown import env.log"), std::string::npos) << missing.error().message;
+  EXPECT_EQ(missing.error().kind, ErrorKind::Link);
 
   Linker linker;
   linker.define("env", "log", HostFunc{FuncType{{ValType::I64}, {}}, [](HostContext&, auto, auto) {
@@ -125,6 +126,7 @@ TEST_F(RuntimeTest, MissingOrMistypedImportsNameTheImport) {
   ASSERT_FALSE(mistyped.ok());
   EXPECT_NE(mistyped.error().message.find("incompatible import type for env.log"), std::string::npos)
       << mistyped.error().message;
+  EXPECT_EQ(mistyped.error().kind, ErrorKind::Link);
 }
 
 TEST_F(RuntimeTest, StartFunctionTrapFailsInstantiation) {
@@ -133,6 +135,7 @@ TEST_F(RuntimeTest, StartFunctionTrapFailsInstantiation) {
   auto instance = store.instantiate(module, Linker{});
   ASSERT_FALSE(instance.ok());
   EXPECT_NE(instance.error().message.find("unreachable"), std::string::npos) << instance.error().message;
+  EXPECT_EQ(instance.error().kind, ErrorKind::Trap);
 }
 
 TEST_F(RuntimeTest, MemoryCapBoundsGrowAndInitialSize) {

@@ -19,7 +19,16 @@ struct ProcessResult {
   std::string err;
 };
 
+// This process's environment with `env` ("NAME=value") added, replacing
+// entries of the same names: what run_kiln_env gives its child.
+std::vector<std::string> with_env(const std::vector<std::string>& env);
+
 // Runs the kiln binary with `args`, feeding `stdin_data`; captures stdout/stderr.
 ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& stdin_data = "");
+
+// The same, with `env` ("NAME=value" entries) added to (or replacing in)
+// the child's environment.
+ProcessResult run_kiln_env(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                           const std::string& stdin_data = "");
 
 }  // namespace kiln::test

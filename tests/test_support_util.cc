@@ -13,6 +13,19 @@
 
 namespace kiln::test {
 
+std::vector<std::string> with_env(const std::vector<std::string>& env) {
+  std::vector<std::string> out;
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry = *e;
+    bool replaced = false;
+    for (const std::string& extra : env) replaced = replaced || name_of(extra) == name_of(entry);
+    if (!replaced) out.push_back(std::move(entry));
+  }
+  for (const std::string& extra : env) out.push_back(extra);
+  return out;
+}
+
 std::string guest_path(const std::string& stem) { return std::string(KILN_GUEST_DIR) + "/" + stem + ".wasm"; }
 
 std::vector<uint8_t> read_file(const std::string& path) {
@@ -22,6 +35,24 @@ std::vector<uint8_t> read_file(const std::string& path) {
 }
 
 ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& stdin_data) {
+  return run_kiln_env(args, {}, stdin_data);
+}
+
+ProcessResult run_kiln_env(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                           const std::string& stdin_data) {
+  // Everything the child needs is built before fork(): the parent may have
+  // other threads, and the child may only call async-signal-safe functions.
+  std::vector<std::string> child_env = with_env(env);
+  std::vector<char*> envp;
+  for (std::string& entry : child_env) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  std::string binary = KILN_BINARY;
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  argv.push_back(binary.data());
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
@@ -30,13 +61,7 @@ ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& 
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
-    std::vector<char*> argv;
-    std::string binary = KILN_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
+    execve(binary.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   close(in_pipe[0]);

@@ -56,8 +56,9 @@ typedef struct {
   size_t error_at;          // and at which byte of text
 } kj_doc;
 
-// Parses text[0, len) into doc (zero-initialised, or reused after kj_free).
-// Returns true on success; else false with doc->error and doc->error_at set.
+// Parses text[0, len) into doc; text must outlive doc. Returns true on
+// success; else false with doc->error and doc->error_at set. Either way,
+// kj_free(doc) releases it (and makes it ready for another kj_parse).
 bool kj_parse(kj_doc* doc, const char* text, size_t len);
 void kj_free(kj_doc* doc);
 

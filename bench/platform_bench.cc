@@ -1,0 +1,588 @@
+// kiln_platform_bench: the platform's execute path, measured in one process
+// (issue 10, item 9), on the product discount example:
+//   - a fresh registry in a temporary folder, the example's extension point,
+//     the guest deployed with its config, a LocalExecutor on it;
+//   - the 3-line and the 200-line cart, N executions each (after a warm-up),
+//     with input validation on (every call) and sampled off (none): exact
+//     p50/p95/p99/max of every stage, of the total, of the guest's own run
+//     time (as the engine measures it) and of overhead = total - run, per
+//     call; every result must be Ok with the native output;
+//   - the same discount computed natively (the same C, linked in: its own
+//     JSON parse and output writing included), N times per cart;
+//   - what parsing and schema-validating a cart cost, per KiB, and what one
+//     clock read costs (the executor reads the clock 8 times per call).
+// Prints a table shaped like seed 000's latency breakdown and the target
+// line, or everything as one JSON object with --json.
+//
+// Usage: kiln_platform_bench [--runs N] [--json] [--module PATH]
+//                            [--examples-dir DIR] [--cache-dir DIR] [--keep]
+// The module defaults to the build's examples/product_discount.wasm, the
+// extension point, config and carts to the source tree's
+// examples/product_discount/. --cache-dir sets $KILN_CACHE_DIR (the AOT
+// cache; default: beside the temporary registry, so every run compiles).
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "deploy/extension_deploy.h"
+#include "discount.h"
+#include "execute/local_executor.h"
+#include "execute/wasi_command.h"
+#include "registry/extension_point.h"
+#include "registry/registry.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using kiln::execute::Stage;
+
+constexpr const char* kEp = "checkout.product_discounts";
+constexpr const char* kScope = "shop-1";
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "kiln_platform_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::strchr(" \t\r\n", s.back())) s.remove_suffix(1);
+  while (!s.empty() && std::strchr(" \t\r\n", s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::span<const uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// ---- exact quantiles -------------------------------------------------------
+
+struct Quantiles {
+  uint64_t p50 = 0, p95 = 0, p99 = 0, max = 0;
+};
+
+// Nearest rank, as `kiln exec --stats` computes them.
+Quantiles quantiles(std::vector<uint64_t> values) {
+  if (values.empty()) return {};
+  std::sort(values.begin(), values.end());
+  auto at = [&](double q) {
+    size_t rank = static_cast<size_t>(q * static_cast<double>(values.size()) + 0.999999);
+    return values[std::clamp<size_t>(rank, 1, values.size()) - 1];
+  };
+  return {at(0.50), at(0.95), at(0.99), values.back()};
+}
+
+template <class F>
+Quantiles time_each(int runs, F&& op) {
+  for (int i = 0; i < std::max(runs / 10, 10); ++i) op();  // warm up
+  std::vector<uint64_t> samples;
+  samples.reserve(runs);
+  for (int i = 0; i < runs; ++i) {
+    auto start = Clock::now();
+    op();
+    samples.push_back(static_cast<uint64_t>(std::chrono::nanoseconds(Clock::now() - start).count()));
+  }
+  return quantiles(std::move(samples));
+}
+
+double us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+
+// ---- the cases -------------------------------------------------------------
+
+struct Cart {
+  std::string label;  // "3-line"
+  std::string file;
+  std::string input;            // as the host hands it over
+  std::string stdin_data;       // with "config" spliced in: what the guest (and the native code) reads
+  std::string native_output;    // the native code's output: what the guest must print
+  double kib() const { return static_cast<double>(input.size()) / 1024.0; }
+};
+
+// Rows of a case's table: the seven stages and the total (ExecResult's
+// order), then the guest's own run time and the overhead.
+constexpr int kStages = kiln::execute::kStageCount;  // 7 stages + total
+constexpr int kGuestRow = kStages;
+constexpr int kOverheadRow = kStages + 1;
+constexpr int kRows = kStages + 2;
+
+const char* row_key(int row) {
+  if (row == kGuestRow) return "guest_run_time";
+  if (row == kOverheadRow) return "overhead";
+  return kiln::execute::to_string(static_cast<Stage>(row));
+}
+
+struct Case {
+  const Cart* cart = nullptr;
+  bool validation = false;
+  std::array<Quantiles, kRows> rows{};
+  uint64_t validated = 0;  // calls whose input schema was checked
+  uint64_t fuel_used = 0, fuel_limit = 0, memory_peak = 0;
+  std::string backend;
+};
+
+volatile size_t g_sink;
+
+// The native discount on `cart`, once: parse, compute, write. Returns its output.
+std::string native_once(const Cart& cart) {
+  kj_writer out;
+  kjw_init(&out, size_t{1} << 20);
+  char log[256];
+  int rc = product_discount_run(cart.stdin_data.data(), cart.stdin_data.size(), &out, log, sizeof log);
+  std::string text = rc == 0 && !out.failed ? std::string(out.buf, out.len) : std::string();
+  kjw_free(&out);
+  if (rc != 0) fail("native product_discount_run failed on the " + cart.label + " cart: " + log);
+  return text;
+}
+
+Quantiles bench_native(const Cart& cart, int runs) {
+  return time_each(runs, [&] {
+    kj_writer out;
+    kjw_init(&out, size_t{1} << 20);
+    char log[256];
+    int rc = product_discount_run(cart.stdin_data.data(), cart.stdin_data.size(), &out, log, sizeof log);
+    g_sink = out.len + static_cast<size_t>(rc);
+    kjw_free(&out);
+  });
+}
+
+Case bench_case(kiln::execute::LocalExecutor& executor, const Cart& cart, bool validation, int runs) {
+  Case c;
+  c.cart = &cart;
+  c.validation = validation;
+  auto input = bytes_of(cart.input);
+  auto check = [&](const kiln::execute::ExecResult& r, int i) {
+    if (r.status != kiln::execute::ExecStatus::Ok) {
+      fail(std::string("execution ") + std::to_string(i) + " on the " + cart.label + " cart: " +
+           kiln::execute::to_string(r.status) + (r.error ? ": " + r.error->message : std::string()));
+    }
+    if (trim(r.output) != cart.native_output) {
+      fail("execution " + std::to_string(i) + " on the " + cart.label +
+           " cart: the guest's output differs from the native one:\n  guest:  " + std::string(trim(r.output)) +
+           "\n  native: " + cart.native_output);
+    }
+  };
+  for (int i = 0; i < std::max(runs / 10, 10); ++i) check(executor.execute(kEp, kScope, input), -1 - i);
+
+  std::array<std::vector<uint64_t>, kRows> samples;
+  for (auto& s : samples) s.reserve(runs);
+  for (int i = 0; i < runs; ++i) {
+    kiln::execute::ExecResult r = executor.execute(kEp, kScope, input);
+    check(r, i);
+    for (int s = 0; s < kStages; ++s) samples[s].push_back(static_cast<uint64_t>(r.stages[s].count()));
+    samples[kGuestRow].push_back(static_cast<uint64_t>(r.run_time.count()));
+    samples[kOverheadRow].push_back(static_cast<uint64_t>((r.stage(Stage::Total) - r.stage(Stage::Run)).count()));
+    c.validated += r.input_validated ? 1 : 0;
+    c.fuel_used = r.fuel_used;
+    c.fuel_limit = r.fuel_limit;
+    c.memory_peak = std::max(c.memory_peak, r.memory_peak_bytes);
+    c.backend = r.backend;
+  }
+  for (int row = 0; row < kRows; ++row) c.rows[row] = quantiles(std::move(samples[row]));
+  if (c.validated != (validation ? static_cast<uint64_t>(runs) : 0)) {
+    fail("validation " + std::string(validation ? "on" : "off") + " but " + std::to_string(c.validated) + " of " +
+         std::to_string(runs) + " inputs were schema-checked");
+  }
+  return c;
+}
+
+// ---- parse, validate, clock ------------------------------------------------
+
+struct PerKib {
+  const Cart* cart = nullptr;
+  Quantiles parse, valid, check;
+};
+
+PerKib bench_per_kib(const Cart& cart, const kiln::schema::JsonSchema& schema, int runs) {
+  PerKib p;
+  p.cart = &cart;
+  const char* text = cart.input.data();
+  size_t len = cart.input.size();
+  p.parse = time_each(runs, [&] {
+    rapidjson::Document doc;
+    doc.Parse(text, len);
+    g_sink = doc.HasParseError() ? 0 : doc.MemberCount();
+  });
+  rapidjson::Document doc;
+  doc.Parse(text, len);
+  if (doc.HasParseError()) fail("the " + cart.label + " cart is not JSON");
+  if (!schema.valid(doc)) fail("the " + cart.label + " cart fails the input schema");
+  p.valid = time_each(runs, [&] { g_sink = schema.valid(doc) ? 1 : 0; });
+  p.check = time_each(runs, [&] { g_sink = schema.check(doc, kiln::ErrorKind::InvalidInput) ? 1 : 0; });
+  return p;
+}
+
+double clock_read_ns() {
+  constexpr int kReads = 1'000'000;
+  Clock::time_point last{};
+  auto start = Clock::now();
+  for (int i = 0; i < kReads; ++i) {
+    last = Clock::now();
+    asm volatile("" : : "r"(&last) : "memory");
+  }
+  return static_cast<double>(std::chrono::nanoseconds(last - start).count()) / kReads;
+}
+
+// ---- the machine -----------------------------------------------------------
+
+struct Machine {
+  std::string cpu, kernel, date, loadavg;
+  unsigned cores = 0;
+};
+
+Machine machine() {
+  Machine m;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      m.cpu = std::string(trim(line.substr(line.find(':') + 1)));
+      break;
+    }
+  }
+  struct utsname u;
+  if (uname(&u) == 0) m.kernel = std::string(u.sysname) + " " + u.release;
+  std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  m.date = date;
+  std::ifstream load("/proc/loadavg");
+  std::getline(load, m.loadavg);
+  m.loadavg = m.loadavg.substr(0, m.loadavg.find(' ', m.loadavg.find(' ', m.loadavg.find(' ') + 1) + 1));
+  m.cores = std::thread::hardware_concurrency();
+  return m;
+}
+
+// ---- printing --------------------------------------------------------------
+
+// Seed 000's runtime rows (ms), beside the stage they correspond to.
+struct SeedRow {
+  const char* label;
+  double p50_ms, p95_ms;  // < 0: no counterpart
+};
+const std::array<SeedRow, kRows> kSeed = {{
+    {"1. look up extension", 1.25, 2.18},
+    {"2b. validate arguments", 1.02, 1.62},
+    {"2c. serialize arguments", 2.11, 4.88},
+    {"3a. (network: none) acquire", 3.56, 5.2},
+    {"3b. run (the guest)", 2.93, 3.4},
+    {"    read output", -1, -1},
+    {"    validate output", -1, -1},
+    {"total (runtime)", 10.87, 17.28},
+    {"    guest's own run time", -1, -1},
+    {"    overhead (total - run)", -1, -1},
+}};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = 10'000;
+  bool json = false, keep = false;
+  std::string module_path = KILN_EXAMPLES_BUILD_DIR "/product_discount.wasm";
+  std::string examples_dir = KILN_SOURCE_DIR "/examples/product_discount";
+  const char* usage =
+      "usage: kiln_platform_bench [--runs N] [--json] [--module PATH] [--examples-dir DIR] [--cache-dir DIR] "
+      "[--keep]";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) fail(arg + " needs a value (" + usage + ")");
+      return argv[++i];
+    };
+    if (arg == "--runs") runs = std::atoi(value().c_str());
+    else if (arg == "--json") json = true;
+    else if (arg == "--module") module_path = value();
+    else if (arg == "--examples-dir") examples_dir = value();
+    else if (arg == "--cache-dir") setenv("KILN_CACHE_DIR", value().c_str(), 1);
+    else if (arg == "--keep") keep = true;
+    else if (arg == "-h" || arg == "--help") {
+      std::printf("%s\n", usage);
+      return 0;
+    } else {
+      fail("unknown argument " + arg + " (" + usage + ")");
+    }
+  }
+  if (runs < 20) fail("--runs must be at least 20");
+
+  const Machine host = machine();
+  const std::string ep_text = read_file(examples_dir + "/extension_point.json");
+  const std::string config_text = read_file(examples_dir + "/config.json");
+  const std::string module_text = read_file(module_path);
+  const std::vector<uint8_t> module(module_text.begin(), module_text.end());
+
+  // A fresh registry.
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("kiln-platform-bench-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string registry_path = (dir / "registry.db").string();
+  auto ep = kiln::registry::parse_extension_point(ep_text, "extension_point.json");
+  if (!ep) fail(ep.error().message);
+  std::string config_json;
+  std::string backend;
+  double deploy_seconds = 0;
+  {
+    auto registry = kiln::registry::Registry::open(registry_path);
+    if (!registry) fail(registry.error().message);
+    if (auto created = (*registry)->create_extension_point(*ep, "kiln_platform_bench"); !created) {
+      fail(created.error().message);
+    }
+    kiln::deploy::ExtensionDeployRequest request;
+    request.module_name = std::filesystem::path(module_path).filename().string();
+    request.extension_point = kEp;
+    request.scope = "*";
+    request.name = "product-discount";
+    request.config = config_text;
+    request.who = "kiln_platform_bench";
+    auto start = Clock::now();
+    auto deployed = kiln::deploy::deploy_extension(**registry, module, request);
+    deploy_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (!deployed) fail(deployed.error().message);
+    config_json = deployed->extension.config.empty() ? "{}" : deployed->extension.config;
+    backend = deployed->extension.module.backend;
+  }
+
+  // The carts, their guest input and their native output.
+  std::vector<Cart> carts = {{"3-line", "input.json", {}, {}, {}}, {"200-line", "input_200_lines.json", {}, {}, {}}};
+  for (Cart& cart : carts) {
+    cart.input = read_file(examples_dir + "/" + cart.file);
+    cart.stdin_data = kiln::execute::with_config(bytes_of(cart.input), config_json);
+    cart.native_output = native_once(cart);
+  }
+  for (const auto& [cart, expected] : {std::pair{&carts[0], "expected_output.json"},
+                                       std::pair{&carts[1], "expected_output_200_lines.json"}}) {
+    std::error_code ec;
+    std::string path = examples_dir + "/" + expected;
+    if (std::filesystem::exists(path, ec) && trim(read_file(path)) != cart->native_output) {
+      std::fprintf(stderr, "kiln_platform_bench: warning: the native output on the %s cart differs from %s\n",
+                   cart->label.c_str(), expected);
+    }
+  }
+
+  // Validation on, then sampled off: one executor each, one at a time.
+  std::vector<Case> cases;
+  for (bool validation : {true, false}) {
+    kiln::execute::LocalExecutorConfig config;
+    config.registry_path = registry_path;
+    config.validate_input_override = validation ? 1 : 0;
+    auto executor = kiln::execute::LocalExecutor::open(config);
+    if (!executor) fail(executor.error().message);
+    for (const Cart& cart : carts) cases.push_back(bench_case(**executor, cart, validation, runs));
+  }
+
+  // Native, per-KiB costs, the clock.
+  std::vector<Quantiles> native;
+  for (const Cart& cart : carts) native.push_back(bench_native(cart, runs));
+  std::vector<PerKib> per_kib;
+  for (const Cart& cart : carts) per_kib.push_back(bench_per_kib(cart, *ep->input_schema, runs));
+  const double clock_ns = clock_read_ns();
+
+  if (!keep) std::filesystem::remove_all(dir);
+
+  auto native_of = [&](const Case& c) -> const Quantiles& { return native[c.cart == &carts[0] ? 0 : 1]; };
+  auto find = [&](size_t cart, bool validation) -> const Case& {
+    for (const Case& c : cases) {
+      if (c.cart == &carts[cart] && c.validation == validation) return c;
+    }
+    fail("no such case");
+  };
+  const Case& target_case = find(0, false);
+  const double overhead_p95_us = us(target_case.rows[kOverheadRow].p95);
+  const bool target_met = overhead_p95_us < 20.0;
+  const Case& big_on = find(1, true);
+  const Case& big_off = find(1, false);
+  const int total_row = static_cast<int>(Stage::Total);
+  const int run_row = static_cast<int>(Stage::Run);
+
+  if (json) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    auto q = [&](const char* key, const Quantiles& v) {
+      w.Key(key);
+      w.StartObject();
+      w.Key("p50_ns"), w.Uint64(v.p50);
+      w.Key("p95_ns"), w.Uint64(v.p95);
+      w.Key("p99_ns"), w.Uint64(v.p99);
+      w.Key("max_ns"), w.Uint64(v.max);
+      w.EndObject();
+    };
+    auto str = [&](const char* key, const std::string& v) {
+      w.Key(key);
+      w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    };
+    w.StartObject();
+    str("benchmark", "kiln_platform_bench");
+    w.Key("runs"), w.Int(runs);
+    w.Key("machine");
+    w.StartObject();
+    str("cpu", host.cpu);
+    w.Key("cores"), w.Uint(host.cores);
+    str("kernel", host.kernel);
+    str("date", host.date);
+    str("loadavg", host.loadavg);
+    w.EndObject();
+    str("extension_point", kEp);
+    str("backend", backend);
+    w.Key("module_bytes"), w.Uint64(module.size());
+    w.Key("deploy_seconds"), w.Double(deploy_seconds);
+    w.Key("clock_read_ns"), w.Double(clock_ns);
+    w.Key("carts");
+    w.StartObject();
+    for (size_t i = 0; i < carts.size(); ++i) {
+      const Cart& cart = carts[i];
+      w.Key(cart.label.c_str());
+      w.StartObject();
+      str("file", cart.file);
+      w.Key("input_bytes"), w.Uint64(cart.input.size());
+      w.Key("stdin_bytes"), w.Uint64(cart.stdin_data.size());
+      w.Key("output_bytes"), w.Uint64(cart.native_output.size());
+      q("native", native[i]);
+      const PerKib& p = per_kib[i];
+      q("parse", p.parse);
+      w.Key("parse_ns_per_kib"), w.Double(static_cast<double>(p.parse.p50) / cart.kib());
+      q("schema_valid", p.valid);
+      w.Key("schema_valid_ns_per_kib"), w.Double(static_cast<double>(p.valid.p50) / cart.kib());
+      q("schema_check", p.check);
+      w.Key("schema_check_ns_per_kib"), w.Double(static_cast<double>(p.check.p50) / cart.kib());
+      w.EndObject();
+    }
+    w.EndObject();
+    w.Key("cases");
+    w.StartArray();
+    for (const Case& c : cases) {
+      w.StartObject();
+      str("cart", c.cart->label);
+      str("validation", c.validation ? "on" : "sampled off");
+      w.Key("input_bytes"), w.Uint64(c.cart->input.size());
+      w.Key("fuel_used"), w.Uint64(c.fuel_used);
+      w.Key("fuel_limit"), w.Uint64(c.fuel_limit);
+      w.Key("memory_peak_bytes"), w.Uint64(c.memory_peak);
+      w.Key("stages");
+      w.StartObject();
+      for (int row = 0; row < kRows; ++row) q(row_key(row), c.rows[row]);
+      w.EndObject();
+      q("native", native_of(c));
+      w.Key("run_native_ratio_p50");
+      w.Double(static_cast<double>(c.rows[run_row].p50) / static_cast<double>(std::max<uint64_t>(native_of(c).p50, 1)));
+      w.Key("guest_native_ratio_p50");
+      w.Double(static_cast<double>(c.rows[kGuestRow].p50) /
+               static_cast<double>(std::max<uint64_t>(native_of(c).p50, 1)));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("summary");
+    w.StartObject();
+    w.Key("overhead_p95_ns_3line_sampled_off"), w.Uint64(target_case.rows[kOverheadRow].p95);
+    w.Key("target_ns"), w.Uint64(20'000);
+    w.Key("target_met"), w.Bool(target_met);
+    w.Key("seed000_runtime_total_ms");
+    w.StartObject();
+    w.Key("p50"), w.Double(10.87);
+    w.Key("p95"), w.Double(17.28);
+    w.EndObject();
+    q("total_200line_validation_on", big_on.rows[total_row]);
+    q("total_200line_sampled_off", big_off.rows[total_row]);
+    w.EndObject();
+    w.EndObject();
+    std::printf("%s\n", buffer.GetString());
+    return 0;
+  }
+
+  std::printf("kiln_platform_bench: %s, product_discount guest (%zu B module, %s, deployed in %.2f s), %d runs per case\n",
+              kEp, module.size(), backend.c_str(), deploy_seconds, runs);
+  std::printf("machine: %s, %u cores, %s; %s; load average %s\n", host.cpu.c_str(), host.cores, host.kernel.c_str(),
+              host.date.c_str(), host.loadavg.c_str());
+  for (const Cart& cart : carts) {
+    std::printf("%-8s cart: %s, %zu B (%.2f KiB) as given, %zu B with its config, output %zu B\n", cart.label.c_str(),
+                cart.file.c_str(), cart.input.size(), cart.kib(), cart.stdin_data.size(), cart.native_output.size());
+  }
+
+  // The breakdown: one column group per case, seed 000's figures beside.
+  std::printf("\nlatency breakdown, µs (p50 / p95 / p99); seed 000's runtime figures in ms (p50 / p95)\n");
+  std::printf("%-30s %-13s", "stage", "seed 000 ms");
+  for (const Case& c : cases) {
+    std::string head = c.cart->label + (c.validation ? ", valid. on" : ", valid. off");
+    std::printf(" | %-24s", head.c_str());
+  }
+  std::printf("\n");
+  for (int row = 0; row < kRows; ++row) {
+    char seed[32] = "";
+    if (kSeed[row].p50_ms >= 0) std::snprintf(seed, sizeof seed, "%.2f / %.2f", kSeed[row].p50_ms, kSeed[row].p95_ms);
+    std::printf("%-30s %-13s", kSeed[row].label, seed);
+    for (const Case& c : cases) {
+      const Quantiles& v = c.rows[row];
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%.1f / %.1f / %.1f", us(v.p50), us(v.p95), us(v.p99));
+      std::printf(" | %-24s", cell);
+    }
+    std::printf("\n");
+  }
+  {
+    std::printf("%-30s %-13s", "native C (parse+compute+write)", "");
+    for (const Case& c : cases) {
+      const Quantiles& v = native_of(c);
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%.1f / %.1f / %.1f", us(v.p50), us(v.p95), us(v.p99));
+      std::printf(" | %-24s", cell);
+    }
+    std::printf("\n%-30s %-13s", "run / native (p50)", "");
+    for (const Case& c : cases) {
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%.2fx (guest's own %.2fx)",
+                    static_cast<double>(c.rows[run_row].p50) / static_cast<double>(std::max<uint64_t>(native_of(c).p50, 1)),
+                    static_cast<double>(c.rows[kGuestRow].p50) / static_cast<double>(std::max<uint64_t>(native_of(c).p50, 1)));
+      std::printf(" | %-24s", cell);
+    }
+    std::printf("\n%-30s %-13s", "fuel used / limit", "");
+    for (const Case& c : cases) {
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%.2fM / %.2fM", static_cast<double>(c.fuel_used) / 1e6,
+                    static_cast<double>(c.fuel_limit) / 1e6);
+      std::printf(" | %-24s", cell);
+    }
+    std::printf("\n");
+  }
+
+  std::printf("\ncosts per KiB of input (p50; p95 in brackets)\n");
+  for (const PerKib& p : per_kib) {
+    double kib = p.cart->kib();
+    std::printf("%-8s cart %6.1f KiB: RapidJSON parse %8.2f µs [%8.2f] = %6.0f ns/KiB; schema valid() %8.2f µs [%8.2f] = "
+                "%6.0f ns/KiB; check() %8.2f µs = %6.0f ns/KiB\n",
+                p.cart->label.c_str(), kib, us(p.parse.p50), us(p.parse.p95), static_cast<double>(p.parse.p50) / kib,
+                us(p.valid.p50), us(p.valid.p95), static_cast<double>(p.valid.p50) / kib, us(p.check.p50),
+                static_cast<double>(p.check.p50) / kib);
+  }
+  std::printf("one clock read (steady_clock::now(), mean of 1M): %.1f ns; the executor reads it 8 times per call\n",
+              clock_ns);
+
+  std::printf("\noverhead p95, 3-line cart, validation sampled off: %.2f µs (target < 20 µs): %s\n", overhead_p95_us,
+              target_met ? "met" : "NOT met");
+  std::printf("seed 000 runtime total: 10.87 ms p50 / 17.28 ms p95; kiln 200-line total: %.1f µs p50 / %.1f µs p95 "
+              "(validation on), %.1f µs p50 / %.1f µs p95 (sampled off)\n",
+              us(big_on.rows[total_row].p50), us(big_on.rows[total_row].p95), us(big_off.rows[total_row].p50),
+              us(big_off.rows[total_row].p95));
+  return 0;
+}
