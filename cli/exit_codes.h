@@ -11,10 +11,10 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,          // anything not listed below
   kExitUsage = 2,            // bad command line: unknown flag, bad SIZE or DURATION
-  kExitUnreadable = 3,       // the module file cannot be read
-  kExitInvalidModule = 4,    // malformed, invalid, too large, or an unsupported feature
+  kExitUnreadable = 3,       // a file cannot be read or written (ErrorKind::Io)
+  kExitInvalidModule = 4,    // malformed, invalid or too large, or compiling it failed
   kExitLinkError = 5,        // an import is missing or mistyped; instantiation failed
-  kExitBackendUnavailable = 6,
+  kExitBackendUnavailable = 6,  // the backend cannot be set up or run the module (ErrorKind::Unsupported)
   kExitTrap = 10,            // the guest trapped (unreachable, out of bounds, ...)
   kExitOutOfFuel = 11,
   kExitDeadline = 12,

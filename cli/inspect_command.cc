@@ -1,7 +1,5 @@
 // kiln inspect [--json] module.wasm: what a module imports, exports and
 // declares, and the WebAssembly features it uses.
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -12,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/files.h"
+#include "base/module_info_json.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "kiln/module_info.h"
@@ -25,17 +25,6 @@ struct InspectOptions {
   bool json = false;
 };
 
-// stdio rather than iostreams: reading a directory must fail, not throw.
-std::optional<std::vector<uint8_t>> read_module_file(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!file) return std::nullopt;
-  std::vector<uint8_t> bytes;
-  uint8_t chunk[1 << 16];
-  size_t got;
-  while ((got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0) bytes.insert(bytes.end(), chunk, chunk + got);
-  if (std::ferror(file.get())) return std::nullopt;
-  return bytes;
-}
 
 std::string limits_text(const Limits64& limits) {
   std::string text = std::to_string(limits.min) + "..";
@@ -144,124 +133,12 @@ void print_text(const std::string& path, const ModuleInfo& info) {
 
 // ---- JSON ------------------------------------------------------------------
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void write_string(JsonWriter& json, const char* key, const std::string& value) {
-  json.Key(key);
-  json.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void write_limits(JsonWriter& json, const Limits64& limits) {
-  json.Key("min");
-  json.Uint64(limits.min);
-  json.Key("max");
-  if (limits.max) {
-    json.Uint64(*limits.max);
-  } else {
-    json.Null();
-  }
-}
-
-void write_imports(JsonWriter& json, const ModuleInfo& info) {
-  json.Key("imports");
-  json.StartArray();
-  for (const ImportDesc& import : info.imports) {
-    json.StartObject();
-    write_string(json, "module", import.module);
-    write_string(json, "name", import.name);
-    write_string(json, "kind", to_string(import.kind));
-    write_string(json, "type", import.type);
-    json.EndObject();
-  }
-  json.EndArray();
-}
-
-void write_exports(JsonWriter& json, const ModuleInfo& info) {
-  json.Key("exports");
-  json.StartArray();
-  for (const ExportDesc& export_ : info.exports) {
-    json.StartObject();
-    write_string(json, "name", export_.name);
-    write_string(json, "kind", to_string(export_.kind));
-    json.Key("index");
-    json.Uint(export_.index);
-    write_string(json, "type", export_.type);
-    json.EndObject();
-  }
-  json.EndArray();
-}
-
-void write_memories(JsonWriter& json, const ModuleInfo& info) {
-  json.Key("memories");
-  json.StartArray();
-  for (const MemoryDesc& memory : info.memories) {
-    json.StartObject();
-    write_limits(json, memory.pages);
-    json.Key("shared");
-    json.Bool(memory.shared);
-    json.Key("memory64");
-    json.Bool(memory.is64);
-    json.Key("imported");
-    json.Bool(memory.imported);
-    json.EndObject();
-  }
-  json.EndArray();
-}
-
-void write_tables(JsonWriter& json, const ModuleInfo& info) {
-  json.Key("tables");
-  json.StartArray();
-  for (const TableDesc& table : info.tables) {
-    json.StartObject();
-    write_string(json, "element", to_string(table.element));
-    write_limits(json, table.size);
-    json.Key("imported");
-    json.Bool(table.imported);
-    json.EndObject();
-  }
-  json.EndArray();
-}
-
-void write_globals(JsonWriter& json, const ModuleInfo& info) {
-  json.Key("globals");
-  json.StartArray();
-  for (const GlobalDesc& global : info.globals) {
-    json.StartObject();
-    write_string(json, "type", to_string(global.type));
-    json.Key("mutable");
-    json.Bool(global.is_mutable);
-    json.Key("imported");
-    json.Bool(global.imported);
-    json.EndObject();
-  }
-  json.EndArray();
-}
-
-void print_json(const ModuleInfo& info) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter json(buffer);
-  json.StartObject();
-  write_imports(json, info);
-  write_exports(json, info);
-  write_memories(json, info);
-  write_tables(json, info);
-  write_globals(json, info);
-  json.Key("features");
-  json.StartArray();
-  for (const std::string& name : info.features.names()) json.String(name.c_str());
-  json.EndArray();
-  json.Key("functions");
-  json.Uint(info.defined_functions);
-  json.Key("start");
-  json.Bool(info.has_start);
-  json.Key("size");
-  json.Uint64(info.size_bytes);
-  json.EndObject();
-  std::printf("%s\n", buffer.GetString());
-}
+// The one ModuleInfo codec (base/module_info_json.h): what the module index
+// and the registry store is what `kiln inspect --json` prints.
+void print_json(const ModuleInfo& info) { std::printf("%s\n", base::module_info_to_json(info).c_str()); }
 
 int run_inspect(const InspectOptions& options) {
-  std::optional<std::vector<uint8_t>> bytes = read_module_file(options.path);
+  std::optional<std::vector<uint8_t>> bytes = base::read_file_bytes(options.path);
   if (!bytes) {
     std::fprintf(stderr, "kiln: %s: cannot read the file\n", options.path.c_str());
     return kExitUnreadable;

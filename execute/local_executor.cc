@@ -97,19 +97,22 @@ struct LocalExecutor::Impl {
   std::thread poller;
 
   Result<void> refresh(bool force);
-  Result<std::shared_ptr<const registry::ExtensionPoint>> definition(const std::string& name);
+  Result<std::shared_ptr<const registry::ExtensionPoint>> definition(const std::string& name, int64_t version);
   std::shared_ptr<const Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
   ExecResult run(const EpEntry& entry, const Binding& binding, ExecResult result, std::span<const uint8_t> input,
                  Clock::time_point& mark);
 };
 
-Result<std::shared_ptr<const registry::ExtensionPoint>> LocalExecutor::Impl::definition(const std::string& name) {
-  auto ep = registry->extension_point(name);
+// Definitions are parsed (their schemas compiled) once per version.
+Result<std::shared_ptr<const registry::ExtensionPoint>> LocalExecutor::Impl::definition(const std::string& name,
+                                                                                        int64_t version) {
+  std::string key = name + "@" + std::to_string(version);
+  if (auto found = definitions.find(key); found != definitions.end()) return found->second;
+  auto ep = registry->extension_point(name, version);
   if (!ep) return ep.error();
-  std::string key = name + "@" + std::to_string(ep->version);
-  auto& slot = definitions[key];
-  if (!slot) slot = std::make_shared<const registry::ExtensionPoint>(std::move(*ep));
-  return slot;
+  auto parsed = std::make_shared<const registry::ExtensionPoint>(std::move(*ep));
+  definitions[key] = parsed;
+  return parsed;
 }
 
 std::shared_ptr<const Binding> LocalExecutor::Impl::make_binding(const registry::ExtensionPoint& ep,
@@ -158,7 +161,7 @@ Result<void> LocalExecutor::Impl::refresh(bool force) {
 
   auto next = std::make_shared<Index>();
   for (const registry::ExtensionPointSummary& summary : *summaries) {
-    auto ep = definition(summary.name);
+    auto ep = definition(summary.name, summary.version);
     if (!ep) return ep.error();
     EpEntry& entry = next->eps[summary.name];
     entry.ep = *ep;

@@ -1,19 +1,20 @@
 // The "front" of the runtime layer: the two things kiln's two libraries do
 // differently (DESIGN.md, "two halves", as Lucet split lucetc from
-// lucet-runtime). Each library links exactly one implementation:
+// lucet-runtime). runtime/ declares it and names no backend; the wiring
+// folder above it, library/, implements it once per library, and each
+// library links exactly one implementation:
 //
-//   runtime/front_full.cc     libkiln.a, the `kiln` CLI: decodes, validates
-//                             and fuel-instruments modules (WABT), offers the
-//                             interpreter, and AOT-compiles in process; it
-//                             records each AOT-compiled module in the module
-//                             index (backends/aot/module_index.h).
-//   runtime/front_runtime.cc  libkiln.so (no WABT: Debian's libwabt.a is not
+//   library/front_full.cc     libkiln.a, the `kiln` CLI: runs the deploy
+//                             pipeline (deploy/module_pipeline.h: decode,
+//                             validate, fuel-instrument, AOT-compile, record
+//                             in the module index) and offers the interpreter.
+//   library/front_runtime.cc  libkiln.so (no WABT: Debian's libwabt.a is not
 //                             PIC): the aot backend only; a module is found
 //                             in the module index by the SHA-256 of its bytes,
 //                             and on a miss `kiln compile` runs as a
 //                             subprocess to fill the cache.
 //
-// Everything else in runtime/ is shared and WABT-free.
+// Everything in runtime/ is shared and WABT-free.
 #pragma once
 
 #include <cstdint>

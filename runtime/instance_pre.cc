@@ -3,11 +3,11 @@
 #include <variant>
 #include <vector>
 
+#include "base/fuel_abi.h"
 #include "kiln/linker.h"
 #include "kiln/store.h"
 #include "runtime/module_impl.h"
 #include "runtime/store_internals.h"
-#include "wasm/fuel_instrumenter.h"
 
 namespace kiln {
 
@@ -32,11 +32,11 @@ Result<InstancePre> InstancePre::create(const Module& module, const Linker& link
   impl->imports.reserve(m.link_order.size());
   for (size_t i = 0; i < m.link_order.size(); ++i) {
     const auto& key = m.link_order[i];
-    if (key.module == wasm::kFuelImportModule && key.name == wasm::kFuelGlobalName) {
+    if (key.module == fuel_abi::kFuelImportModule && key.name == fuel_abi::kFuelGlobalName) {
       impl->imports.emplace_back(FuelSlot{});
       continue;
     }
-    if (key.module == wasm::kFuelImportModule && key.name == wasm::kFuelExhaustedName) {
+    if (key.module == fuel_abi::kFuelImportModule && key.name == fuel_abi::kFuelExhaustedName) {
       impl->imports.emplace_back(FuelExhausted{});
       continue;
     }

@@ -1,8 +1,6 @@
 #include "kiln/module.h"
 
-#include <fstream>
-#include <iterator>
-
+#include "base/files.h"
 #include "runtime/backend.h"
 #include "runtime/front.h"
 #include "runtime/module_impl.h"
@@ -18,11 +16,9 @@ Result<Module> Module::compile(const Engine& engine, std::span<const uint8_t> by
 }
 
 Result<Module> Module::from_file(const Engine& engine, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorKind::Io, path + ": cannot read the file");
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return make_error(ErrorKind::Io, path + ": read failed");
-  return compile(engine, bytes, path);
+  auto bytes = base::read_file_bytes(path);
+  if (!bytes) return make_error(ErrorKind::Io, path + ": cannot read the file", {.file = path});
+  return compile(engine, *bytes, path);
 }
 
 const std::string& Module::name() const { return impl_->name; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/fuel_abi.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"
 #include "kiln/module.h"
@@ -9,7 +10,6 @@
 #include "runtime/call_meter.h"
 #include "runtime/module_impl.h"
 #include "runtime/store_internals.h"
-#include "wasm/fuel_instrumenter.h"
 
 namespace kiln {
 
@@ -49,11 +49,11 @@ Result<Instance> Store::instantiate(const Module& module, const Linker& linker, 
   imports.reserve(m.link_order.size());
   for (size_t i = 0; i < m.link_order.size(); ++i) {
     const auto& key = m.link_order[i];
-    if (key.module == wasm::kFuelImportModule && key.name == wasm::kFuelGlobalName) {
+    if (key.module == fuel_abi::kFuelImportModule && key.name == fuel_abi::kFuelGlobalName) {
       imports.push_back(impl_->fuel_slot);
       continue;
     }
-    if (key.module == wasm::kFuelImportModule && key.name == wasm::kFuelExhaustedName) {
+    if (key.module == fuel_abi::kFuelImportModule && key.name == fuel_abi::kFuelExhaustedName) {
       imports.push_back(impl_->fuel_exhausted);
       continue;
     }

@@ -9,6 +9,7 @@
 
 #include "backends/aot/artifact_cache.h"
 #include "backends/aot/module_index.h"
+#include "base/module_info_json.h"
 #include "base/sha256.h"
 #include "kiln/module.h"
 #include "tests/aot_test_support.h"
@@ -40,6 +41,26 @@ ModuleIndexEntry sample() {
   info.size_bytes = 1234;
   info.has_start = true;
   return entry;
+}
+
+// The one ModuleInfo codec (base/module_info_json.h) that the index, `kiln
+// inspect --json` and the registry share.
+TEST(ModuleInfoJson, RoundTripsAndRefusesDamage) {
+  const ModuleInfo info = sample().info;
+  const std::string text = base::module_info_to_json(info);
+  auto back = base::module_info_from_json(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(base::module_info_to_json(*back), text);
+  EXPECT_EQ(back->exports[0].func_type, info.exports[0].func_type);
+  EXPECT_FALSE(back->tables[0].size.max.has_value());
+  EXPECT_NE(text.find("\"features\":[\"bulk-memory\",\"multi-value\"]"), std::string::npos) << text;
+
+  std::string damaged = text;
+  damaged.replace(damaged.find("\"bulk-memory\""), 13, "\"bulk-memoir\"");
+  auto refused = base::module_info_from_json(damaged);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::InvalidArgument);
+  EXPECT_FALSE(base::module_info_from_json(std::string_view("{\"imports\": [")).ok());
 }
 
 TEST(ModuleIndex, EntriesRoundTripEveryField) {
@@ -77,7 +98,7 @@ TEST(ModuleIndex, DamagedEntriesAreMissesAndAreRemoved) {
   EXPECT_FALSE(std::filesystem::exists(path));
 
   std::string text = to_json(sample());
-  text.replace(text.find("\"version\":1"), 11, "\"version\":99");
+  text.replace(text.find("\"version\":2"), 11, "\"version\":99");
   std::ofstream(path) << text;
   EXPECT_FALSE(index.find(sha).has_value());
 

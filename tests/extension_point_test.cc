@@ -102,7 +102,7 @@ TEST(ExtensionPointTest, WrongTypesAreRefusedByField) {
   refused(with(R"(, "exports": [5])"), "exports.0");
   refused(with(R"(, "exports": [""])"), "exports.0");
   refused(with(R"(, "exports": ["_start", {"name": 5}])"), "exports.1.name");
-  refused(with(R"(, "exports": [{"type": "() -> ()"}])"), "exports.0.name");
+  refused(with(R"j(, "exports": [{"type": "() -> ()"}])j"), "exports.0.name");
   refused(with(R"(, "limits": 5)"), "limits");
   refused(with(R"(, "limits": {"fuel": true})"), "limits.fuel");
   refused(with(R"(, "limits": {"fuel": -1})"), "limits.fuel");
@@ -342,7 +342,7 @@ TEST(ExtensionPointTest, ExplicitImportsReplaceTheDefault) {
 
 TEST(ExtensionPointTest, ExportsAsNamesAndTypedObjects) {
   ExtensionPoint ep = parsed(
-      with(R"(, "exports": ["memory_size", {"name": "calc", "type": "(i32) -> (i32)"}, {"name": "run"}])"));
+      with(R"j(, "exports": ["memory_size", {"name": "calc", "type": "(i32) -> (i32)"}, {"name": "run"}])j"));
   ASSERT_EQ(ep.exports.size(), 4u);
   EXPECT_EQ(ep.exports[0].name, "_start");  // added first, for wasi-command
   EXPECT_EQ(ep.exports[0].type, "");
@@ -356,12 +356,12 @@ TEST(ExtensionPointTest, ExportsAsNamesAndTypedObjects) {
   ExtensionPoint listed = parsed(with(R"(, "exports": ["_start"])"));
   ASSERT_EQ(listed.exports.size(), 1u);
   EXPECT_EQ(listed.exports[0].name, "_start");
-  ExtensionPoint typed = parsed(with(R"(, "exports": ["helper", {"name": "_start", "type": "() -> ()"}])"));
+  ExtensionPoint typed = parsed(with(R"j(, "exports": ["helper", {"name": "_start", "type": "() -> ()"}])j"));
   ASSERT_EQ(typed.exports.size(), 2u);
 }
 
 TEST(ExtensionPointTest, ModulesAreCheckedAgainstTheContract) {
-  ExtensionPoint ep = parsed(with(R"(, "exports": [{"name": "calc", "type": "(i32) -> (i32)"}])"));
+  ExtensionPoint ep = parsed(with(R"j(, "exports": [{"name": "calc", "type": "(i32) -> (i32)"}])j"));
   auto func = [](const std::string& name, FuncType type) {
     ExportDesc e;
     e.name = name;

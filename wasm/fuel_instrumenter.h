@@ -15,15 +15,16 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fuel_abi.h"
 #include "kiln/result.h"
 
 namespace wabt { struct Module; }
 
 namespace kiln::wasm {
 
-inline constexpr std::string_view kFuelImportModule = "kiln";
-inline constexpr std::string_view kFuelGlobalName = "__kiln_fuel";
-inline constexpr std::string_view kFuelExhaustedName = "__kiln_fuel_exhausted";
+using fuel_abi::kFuelExhaustedName;
+using fuel_abi::kFuelGlobalName;
+using fuel_abi::kFuelImportModule;
 
 // Rewrites `module` in place and returns the instrumented binary. The two
 // imports are appended at the end of the import section, the global first,

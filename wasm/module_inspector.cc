@@ -8,7 +8,7 @@
 #include "wasm/feature_detector.h"
 #include "wasm/value_types.h"
 
-// FeatureSet::names and ModuleInfo::find_export live in runtime/module_info.cc:
+// FeatureSet::names and ModuleInfo::find_export live in base/module_info.cc:
 // the run-time library (no WABT) needs them too.
 
 namespace kiln::wasm {

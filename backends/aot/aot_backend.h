@@ -34,7 +34,7 @@ namespace kiln::backends {
 // modules the C writer cannot translate when `interp_fallback` is set; it
 // is handed in so that the backend itself needs no WABT: the full library
 // passes the interpreter, libkiln.so a stand-in that refuses every module
-// (runtime/front_runtime.cc).
+// (library/front_runtime.cc).
 std::unique_ptr<runtime::Backend> make_aot_backend(std::string cache_dir, bool interp_fallback,
                                                    std::unique_ptr<runtime::Backend> interp);
 

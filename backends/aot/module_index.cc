@@ -13,6 +13,7 @@
 
 #include "backends/aot/artifact_cache.h"
 #include "base/files.h"
+#include "base/module_info_json.h"
 
 namespace kiln::backends::aot {
 
@@ -22,7 +23,7 @@ namespace {
 
 // Bumped when the entry's shape changes: an entry of another version is a
 // miss (the module is compiled again), never misread.
-constexpr int kIndexVersion = 1;
+constexpr int kIndexVersion = 2;  // 2: ModuleInfo in base/module_info_json.h's shape
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 using Json = rapidjson::Value;
@@ -32,133 +33,7 @@ void write_string(Writer& w, const char* key, const std::string& value) {
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-void write_types(Writer& w, const char* key, const std::vector<ValType>& types) {
-  w.Key(key);
-  w.StartArray();
-  for (ValType type : types) w.String(to_string(type));
-  w.EndArray();
-}
-
-void write_func_type(Writer& w, const FuncType& type) {
-  w.Key("func_type");
-  w.StartObject();
-  write_types(w, "params", type.params);
-  write_types(w, "results", type.results);
-  w.EndObject();
-}
-
-void write_limits(Writer& w, const Limits64& limits) {
-  w.Key("min");
-  w.Uint64(limits.min);
-  if (limits.max) {
-    w.Key("max");
-    w.Uint64(*limits.max);
-  }
-}
-
-// The feature flags by name, so the JSON reads like `kiln inspect`.
-struct FeatureField {
-  const char* name;
-  bool FeatureSet::*field;
-};
-constexpr FeatureField kFeatures[] = {
-    {"simd", &FeatureSet::simd},
-    {"threads", &FeatureSet::threads},
-    {"tail_call", &FeatureSet::tail_call},
-    {"memory64", &FeatureSet::memory64},
-    {"multi_memory", &FeatureSet::multi_memory},
-    {"bulk_memory", &FeatureSet::bulk_memory},
-    {"reference_types", &FeatureSet::reference_types},
-    {"multi_value", &FeatureSet::multi_value},
-    {"sign_extension", &FeatureSet::sign_extension},
-    {"saturating_float_to_int", &FeatureSet::saturating_float_to_int},
-};
-
-void write_info(Writer& w, const ModuleInfo& info) {
-  w.StartObject();
-  w.Key("imports");
-  w.StartArray();
-  for (const ImportDesc& import : info.imports) {
-    w.StartObject();
-    write_string(w, "module", import.module);
-    write_string(w, "name", import.name);
-    w.Key("kind");
-    w.String(to_string(import.kind));
-    write_string(w, "type", import.type);
-    write_func_type(w, import.func_type);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("exports");
-  w.StartArray();
-  for (const ExportDesc& item : info.exports) {
-    w.StartObject();
-    write_string(w, "name", item.name);
-    w.Key("kind");
-    w.String(to_string(item.kind));
-    w.Key("index");
-    w.Uint(item.index);
-    write_string(w, "type", item.type);
-    write_func_type(w, item.func_type);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("memories");
-  w.StartArray();
-  for (const MemoryDesc& memory : info.memories) {
-    w.StartObject();
-    write_limits(w, memory.pages);
-    w.Key("shared");
-    w.Bool(memory.shared);
-    w.Key("is64");
-    w.Bool(memory.is64);
-    w.Key("imported");
-    w.Bool(memory.imported);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("tables");
-  w.StartArray();
-  for (const TableDesc& table : info.tables) {
-    w.StartObject();
-    w.Key("element");
-    w.String(to_string(table.element));
-    write_limits(w, table.size);
-    w.Key("imported");
-    w.Bool(table.imported);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("globals");
-  w.StartArray();
-  for (const GlobalDesc& global : info.globals) {
-    w.StartObject();
-    w.Key("type");
-    w.String(to_string(global.type));
-    w.Key("mutable");
-    w.Bool(global.is_mutable);
-    w.Key("imported");
-    w.Bool(global.imported);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("features");
-  w.StartObject();
-  for (const FeatureField& feature : kFeatures) {
-    w.Key(feature.name);
-    w.Bool(info.features.*feature.field);
-  }
-  w.EndObject();
-  w.Key("defined_functions");
-  w.Uint(info.defined_functions);
-  w.Key("size_bytes");
-  w.Uint64(info.size_bytes);
-  w.Key("has_start");
-  w.Bool(info.has_start);
-  w.EndObject();
-}
-
-// Reads the JSON back; the first problem found is kept in `error`.
+// Reads the entry's own members; the first problem found is kept in `error`.
 struct Reader {
   std::string error;
 
@@ -172,10 +47,6 @@ struct Reader {
       return {};
     }
     return std::string(v[key].GetString(), v[key].GetStringLength());
-  }
-  bool flag(const Json& v, const char* key) {
-    if (!v.IsObject() || !v.HasMember(key) || !v[key].IsBool()) return fail(std::string("missing \"") + key + "\"");
-    return v[key].GetBool();
   }
   uint64_t number(const Json& v, const char* key) {
     if (!v.IsObject() || !v.HasMember(key) || !v[key].IsUint64()) {
@@ -191,68 +62,6 @@ struct Reader {
       return empty;
     }
     return v[key];
-  }
-  ExternKind kind(const Json& v) {
-    auto kind = parse_extern_kind(string(v, "kind"));
-    if (!kind) fail("bad extern kind");
-    return kind.value_or(ExternKind::Func);
-  }
-  ValType val_type(const Json& v, const char* key) {
-    auto type = parse_val_type(string(v, key));
-    if (!type) fail(std::string("bad value type in \"") + key + "\"");
-    return type.value_or(ValType::I32);
-  }
-  std::vector<ValType> types(const Json& v, const char* key) {
-    std::vector<ValType> out;
-    for (const Json& item : array(v, key).GetArray()) {
-      auto type = item.IsString() ? parse_val_type(item.GetString()) : std::nullopt;
-      if (!type) fail("bad value type");
-      out.push_back(type.value_or(ValType::I32));
-    }
-    return out;
-  }
-  FuncType func_type(const Json& v) {
-    if (!v.IsObject() || !v.HasMember("func_type")) {
-      fail("missing \"func_type\"");
-      return {};
-    }
-    return FuncType{types(v["func_type"], "params"), types(v["func_type"], "results")};
-  }
-  Limits64 limits(const Json& v) {
-    Limits64 limits;
-    limits.min = number(v, "min");
-    if (v.HasMember("max") && v["max"].IsUint64()) limits.max = v["max"].GetUint64();
-    return limits;
-  }
-
-  ModuleInfo info(const Json& v) {
-    ModuleInfo info;
-    for (const Json& item : array(v, "imports").GetArray()) {
-      info.imports.push_back(ImportDesc{string(item, "module"), string(item, "name"), kind(item), string(item, "type"),
-                                        func_type(item)});
-    }
-    for (const Json& item : array(v, "exports").GetArray()) {
-      info.exports.push_back(ExportDesc{string(item, "name"), kind(item), static_cast<uint32_t>(number(item, "index")),
-                                        string(item, "type"), func_type(item)});
-    }
-    for (const Json& item : array(v, "memories").GetArray()) {
-      info.memories.push_back(MemoryDesc{limits(item), flag(item, "shared"), flag(item, "is64"), flag(item, "imported")});
-    }
-    for (const Json& item : array(v, "tables").GetArray()) {
-      info.tables.push_back(TableDesc{val_type(item, "element"), limits(item), flag(item, "imported")});
-    }
-    for (const Json& item : array(v, "globals").GetArray()) {
-      info.globals.push_back(GlobalDesc{val_type(item, "type"), flag(item, "mutable"), flag(item, "imported")});
-    }
-    if (!v.HasMember("features") || !v["features"].IsObject()) {
-      fail("missing \"features\"");
-    } else {
-      for (const FeatureField& feature : kFeatures) info.features.*feature.field = flag(v["features"], feature.name);
-    }
-    info.defined_functions = static_cast<uint32_t>(number(v, "defined_functions"));
-    info.size_bytes = number(v, "size_bytes");
-    info.has_start = flag(v, "has_start");
-    return info;
   }
 };
 
@@ -276,7 +85,7 @@ std::string to_json(const ModuleIndexEntry& entry) {
   }
   w.EndArray();
   w.Key("info");
-  write_info(w, entry.info);
+  base::write_module_info(w, entry.info);
   w.EndObject();
   return buffer.GetString();
 }
@@ -302,8 +111,10 @@ Result<ModuleIndexEntry> module_index_entry_from_json(const std::string& text) {
   }
   if (!doc.HasMember("info")) {
     r.fail("missing \"info\"");
+  } else if (auto info = base::module_info_from_json(doc["info"]); !info) {
+    r.fail(info.error().message);
   } else {
-    entry.info = r.info(doc["info"]);
+    entry.info = std::move(*info);
   }
   if (entry.artifact_key.empty() == entry.interp_only_reason.empty()) {
     r.fail("needs exactly one of \"artifact_key\" and \"interp_only_reason\"");

@@ -1,4 +1,4 @@
-#include "runtime/indexed_module.h"
+#include "library/indexed_module.h"
 
 #include <utility>
 

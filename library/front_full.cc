@@ -1,5 +1,5 @@
 // The full library's front (runtime/front.h): compile side and run side in
-// one process. Links WABT.
+// one process. Links WABT; modules go through the deploy pipeline.
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,7 +11,7 @@
 #include "base/sha256.h"
 #include "deploy/module_pipeline.h"
 #include "runtime/front.h"
-#include "runtime/indexed_module.h"
+#include "library/indexed_module.h"
 #include "runtime/module_impl.h"
 
 namespace kiln::runtime {

@@ -23,7 +23,7 @@
 #include "backends/aot/module_index.h"
 #include "base/sha256.h"
 #include "runtime/front.h"
-#include "runtime/indexed_module.h"
+#include "library/indexed_module.h"
 #include "runtime/module_impl.h"
 
 extern char** environ;

@@ -1,6 +1,6 @@
-// ModuleInfo's helpers (include/kiln/module_info.h). Here rather than in
-// wasm/ because the run-time library, which has no decoder, reads ModuleInfo
-// from the module index and needs them too.
+// ModuleInfo's helpers (include/kiln/module_info.h). In base/, below wasm/:
+// the decoder fills ModuleInfo, and the run-time library, which has no
+// decoder, reads it from the module index.
 #include "kiln/module_info.h"
 
 namespace kiln {
