@@ -10,7 +10,7 @@
 //   - the same discount computed natively (the same C, linked in: its own
 //     JSON parse and output writing included), N times per cart;
 //   - what parsing and schema-validating a cart cost, per KiB, and what one
-//     clock read costs (the executor reads the clock 8 times per call).
+//     clock read costs (the executor reads the clock 9 times per call).
 // Prints a table shaped like seed 000's latency breakdown and the target
 // line, or everything as one JSON object with --json.
 //
@@ -63,8 +63,18 @@ using kiln::execute::Stage;
 constexpr const char* kEp = "checkout.product_discounts";
 constexpr const char* kScope = "shop-1";
 
+// The temporary registry, removed on the way out (unless --keep).
+std::filesystem::path g_registry_dir;
+
+void remove_registry_dir() {
+  std::error_code ec;
+  if (!g_registry_dir.empty()) std::filesystem::remove_all(g_registry_dir, ec);
+  g_registry_dir.clear();
+}
+
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "kiln_platform_bench: %s\n", what.c_str());
+  remove_registry_dir();
   std::exit(1);
 }
 
@@ -181,24 +191,25 @@ Case bench_case(kiln::execute::LocalExecutor& executor, const Cart& cart, bool v
   c.cart = &cart;
   c.validation = validation;
   auto input = bytes_of(cart.input);
-  auto check = [&](const kiln::execute::ExecResult& r, int i) {
+  auto check = [&](const kiln::execute::ExecResult& r, const char* phase, int i) {
+    std::string which = std::string(phase) + " execution " + std::to_string(i + 1) + " (" + cart.label +
+                        " cart, validation " + (validation ? "on" : "off") + ")";
     if (r.status != kiln::execute::ExecStatus::Ok) {
-      fail(std::string("execution ") + std::to_string(i) + " on the " + cart.label + " cart: " +
-           kiln::execute::to_string(r.status) + (r.error ? ": " + r.error->message : std::string()));
+      fail(which + ": " + kiln::execute::to_string(r.status) + (r.error ? ": " + r.error->message : std::string()) +
+           (r.log.empty() ? std::string() : "\n  log: " + std::string(trim(r.log))));
     }
     if (trim(r.output) != cart.native_output) {
-      fail("execution " + std::to_string(i) + " on the " + cart.label +
-           " cart: the guest's output differs from the native one:\n  guest:  " + std::string(trim(r.output)) +
+      fail(which + ": the guest's output differs from the native one:\n  guest:  " + std::string(trim(r.output)) +
            "\n  native: " + cart.native_output);
     }
   };
-  for (int i = 0; i < std::max(runs / 10, 10); ++i) check(executor.execute(kEp, kScope, input), -1 - i);
+  for (int i = 0; i < std::max(runs / 10, 10); ++i) check(executor.execute(kEp, kScope, input), "warm-up", i);
 
   std::array<std::vector<uint64_t>, kRows> samples;
   for (auto& s : samples) s.reserve(runs);
   for (int i = 0; i < runs; ++i) {
     kiln::execute::ExecResult r = executor.execute(kEp, kScope, input);
-    check(r, i);
+    check(r, "measured", i);
     for (int s = 0; s < kStages; ++s) samples[s].push_back(static_cast<uint64_t>(r.stages[s].count()));
     samples[kGuestRow].push_back(static_cast<uint64_t>(r.run_time.count()));
     samples[kOverheadRow].push_back(static_cast<uint64_t>((r.stage(Stage::Total) - r.stage(Stage::Run)).count()));
@@ -221,9 +232,11 @@ Case bench_case(kiln::execute::LocalExecutor& executor, const Cart& cart, bool v
 struct PerKib {
   const Cart* cart = nullptr;
   Quantiles parse, valid, check;
+  Quantiles output_valid;  // the output (always validated): parse + valid() against the output schema
 };
 
-PerKib bench_per_kib(const Cart& cart, const kiln::schema::JsonSchema& schema, int runs) {
+PerKib bench_per_kib(const Cart& cart, const kiln::schema::JsonSchema& schema,
+                     const kiln::schema::JsonSchema& output_schema, int runs) {
   PerKib p;
   p.cart = &cart;
   const char* text = cart.input.data();
@@ -239,6 +252,12 @@ PerKib bench_per_kib(const Cart& cart, const kiln::schema::JsonSchema& schema, i
   if (!schema.valid(doc)) fail("the " + cart.label + " cart fails the input schema");
   p.valid = time_each(runs, [&] { g_sink = schema.valid(doc) ? 1 : 0; });
   p.check = time_each(runs, [&] { g_sink = schema.check(doc, kiln::ErrorKind::InvalidInput) ? 1 : 0; });
+  p.output_valid = time_each(runs, [&] {
+    rapidjson::Document out;
+    out.Parse(cart.native_output.data(), cart.native_output.size());
+    g_sink = !out.HasParseError() && output_schema.valid(out) ? 1 : 0;
+  });
+  if (!g_sink) fail("the native output on the " + cart.label + " cart fails the output schema");
   return p;
 }
 
@@ -284,22 +303,23 @@ Machine machine() {
 
 // ---- printing --------------------------------------------------------------
 
-// Seed 000's runtime rows (ms), beside the stage they correspond to.
+// Our rows, and seed 000's runtime row (ms) each corresponds to.
 struct SeedRow {
   const char* label;
-  double p50_ms, p95_ms;  // < 0: no counterpart
+  const char* seed;  // "": no counterpart
+  double p50_ms, p95_ms;
 };
 const std::array<SeedRow, kRows> kSeed = {{
-    {"1. look up extension", 1.25, 2.18},
-    {"2b. validate arguments", 1.02, 1.62},
-    {"2c. serialize arguments", 2.11, 4.88},
-    {"3a. (network: none) acquire", 3.56, 5.2},
-    {"3b. run (the guest)", 2.93, 3.4},
-    {"    read output", -1, -1},
-    {"    validate output", -1, -1},
-    {"total (runtime)", 10.87, 17.28},
-    {"    guest's own run time", -1, -1},
-    {"    overhead (total - run)", -1, -1},
+    {"lookup", "1. look up extension (cached)", 1.25, 2.18},
+    {"validate_input", "2b. validate arguments", 1.02, 1.62},
+    {"serialize", "2c. serialize arguments", 2.11, 4.88},
+    {"acquire", "3a. run: network", 3.56, 5.2},
+    {"run (the guest)", "3b. run: runtime-engine", 2.93, 3.4},
+    {"read_output", "", 0, 0},
+    {"validate_output", "", 0, 0},
+    {"total", "total (runtime)", 10.87, 17.28},
+    {"  guest's own run time", "", 0, 0},
+    {"  overhead = total - run", "", 0, 0},
 }};
 
 }  // namespace
@@ -355,6 +375,7 @@ int main(int argc, char** argv) {
                               ("kiln-platform-bench-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  if (!keep) g_registry_dir = dir;
   const std::string registry_path = (dir / "registry.db").string();
   auto ep = kiln::registry::parse_extension_point(ep_text, "extension_point.json");
   if (!ep) fail(ep.error().message);
@@ -417,10 +438,11 @@ int main(int argc, char** argv) {
   std::vector<Quantiles> native;
   for (const Cart& cart : carts) native.push_back(bench_native(cart, baseline_runs));
   std::vector<PerKib> per_kib;
-  for (const Cart& cart : carts) per_kib.push_back(bench_per_kib(cart, *ep->input_schema, baseline_runs));
+  for (const Cart& cart : carts) per_kib.push_back(bench_per_kib(cart, *ep->input_schema, *ep->output_schema, baseline_runs));
   const double clock_ns = clock_read_ns();
 
-  if (!keep) std::filesystem::remove_all(dir);
+  remove_registry_dir();
+  if (keep) std::fprintf(stderr, "kiln_platform_bench: registry kept in %s\n", dir.c_str());
 
   auto native_of = [&](const Case& c) -> const Quantiles& { return native[c.cart == &carts[0] ? 0 : 1]; };
   auto find = [&](size_t cart, bool validation) -> const Case* {
@@ -488,6 +510,9 @@ int main(int argc, char** argv) {
       w.Key("schema_valid_ns_per_kib"), w.Double(static_cast<double>(p.valid.p50) / cart.kib());
       q("schema_check", p.check);
       w.Key("schema_check_ns_per_kib"), w.Double(static_cast<double>(p.check.p50) / cart.kib());
+      q("output_parse_and_valid", p.output_valid);
+      w.Key("output_parse_and_valid_ns_per_kib");
+      w.Double(static_cast<double>(p.output_valid.p50) * 1024.0 / static_cast<double>(cart.native_output.size()));
       w.EndObject();
     }
     w.EndObject();
@@ -546,60 +571,80 @@ int main(int argc, char** argv) {
 
   // The breakdown: one column group per case, seed 000's figures beside.
   std::printf("\nlatency breakdown, µs (p50 / p95 / p99); seed 000's runtime figures in ms (p50 / p95)\n");
-  std::printf("%-30s %-13s", "stage", "seed 000 ms");
+  std::printf("%-24s %-31s %-13s", "stage", "seed 000 row", "seed 000 ms");
   for (const Case& c : cases) {
     std::string head = c.cart->label + (c.validation ? ", valid. on" : ", valid. off");
-    std::printf(" | %-24s", head.c_str());
+    std::printf(" | %-26s", head.c_str());
   }
   std::printf("\n");
   for (int row = 0; row < kRows; ++row) {
     char seed[32] = "";
-    if (kSeed[row].p50_ms >= 0) std::snprintf(seed, sizeof seed, "%.2f / %.2f", kSeed[row].p50_ms, kSeed[row].p95_ms);
-    std::printf("%-30s %-13s", kSeed[row].label, seed);
+    if (*kSeed[row].seed) std::snprintf(seed, sizeof seed, "%.2f / %.2f", kSeed[row].p50_ms, kSeed[row].p95_ms);
+    std::printf("%-24s %-31s %-13s", kSeed[row].label, kSeed[row].seed, seed);
     for (const Case& c : cases) {
       const Quantiles& v = c.rows[row];
       char cell[64];
       std::snprintf(cell, sizeof cell, "%.1f / %.1f / %.1f", us(v.p50), us(v.p95), us(v.p99));
-      std::printf(" | %-24s", cell);
+      std::printf(" | %-26s", cell);
     }
     std::printf("\n");
   }
   {
-    std::printf("%-30s %-13s", "native C (parse+compute+write)", "");
+    std::printf("%-24s %-45s", "native C", "(the same C: JSON parse + compute + write)");
     for (const Case& c : cases) {
       const Quantiles& v = native_of(c);
       char cell[64];
       std::snprintf(cell, sizeof cell, "%.1f / %.1f / %.1f", us(v.p50), us(v.p95), us(v.p99));
-      std::printf(" | %-24s", cell);
+      std::printf(" | %-26s", cell);
     }
-    std::printf("\n%-30s %-13s", "run / native (p50)", "");
+    std::printf("\n%-24s %-45s", "run / native (p50)", "");
     for (const Case& c : cases) {
       char cell[64];
       std::snprintf(cell, sizeof cell, "%.2fx (guest's own %.2fx)",
                     static_cast<double>(c.rows[run_row].p50) / static_cast<double>(std::max<uint64_t>(native_of(c).p50, 1)),
                     static_cast<double>(c.rows[kGuestRow].p50) / static_cast<double>(std::max<uint64_t>(native_of(c).p50, 1)));
-      std::printf(" | %-24s", cell);
+      std::printf(" | %-26s", cell);
     }
-    std::printf("\n%-30s %-13s", "fuel used / limit", "");
+    std::printf("\n%-24s %-45s", "fuel used / limit", "");
     for (const Case& c : cases) {
       char cell[64];
       std::snprintf(cell, sizeof cell, "%.2fM / %.2fM", static_cast<double>(c.fuel_used) / 1e6,
                     static_cast<double>(c.fuel_limit) / 1e6);
-      std::printf(" | %-24s", cell);
+      std::printf(" | %-26s", cell);
     }
     std::printf("\n");
   }
 
-  std::printf("\ncosts per KiB of input (p50; p95 in brackets)\n");
+  std::printf("\ncosts per KiB\n");
+  std::printf("%-44s", "cost, p50 (p95)");
   for (const PerKib& p : per_kib) {
-    double kib = p.cart->kib();
-    std::printf("%-8s cart %6.1f KiB: RapidJSON parse %8.2f µs [%8.2f] = %6.0f ns/KiB; schema valid() %8.2f µs [%8.2f] = "
-                "%6.0f ns/KiB; check() %8.2f µs = %6.0f ns/KiB\n",
-                p.cart->label.c_str(), kib, us(p.parse.p50), us(p.parse.p95), static_cast<double>(p.parse.p50) / kib,
-                us(p.valid.p50), us(p.valid.p95), static_cast<double>(p.valid.p50) / kib, us(p.check.p50),
-                static_cast<double>(p.check.p50) / kib);
+    std::string head = p.cart->label + " cart, " + std::to_string(p.cart->input.size()) + " B";
+    std::printf(" | %-32s", head.c_str());
   }
-  std::printf("one clock read (steady_clock::now(), mean of 1M): %.1f ns; the executor reads it 8 times per call\n",
+  std::printf("\n");
+  auto cost_row = [&](const char* what, auto pick, auto bytes_of_cart) {
+    std::printf("%-44s", what);
+    for (const PerKib& p : per_kib) {
+      const Quantiles& v = pick(p);
+      double kib = static_cast<double>(bytes_of_cart(*p.cart)) / 1024.0;
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%.2f (%.2f) µs = %.0f ns/KiB", us(v.p50), us(v.p95),
+                    static_cast<double>(v.p50) / kib);
+      std::printf(" | %-32s", cell);
+    }
+    std::printf("\n");
+  };
+  auto input_size = [](const Cart& c) { return c.input.size(); };
+  cost_row("RapidJSON parse of the input", [](const PerKib& p) -> const Quantiles& { return p.parse; }, input_size);
+  cost_row("input schema: JsonSchema::valid()", [](const PerKib& p) -> const Quantiles& { return p.valid; },
+           input_size);
+  cost_row("input schema: JsonSchema::check()", [](const PerKib& p) -> const Quantiles& { return p.check; },
+           input_size);
+  cost_row("output: parse + output schema (per out KiB)",
+           [](const PerKib& p) -> const Quantiles& { return p.output_valid; },
+           [](const Cart& c) { return c.native_output.size(); });
+  std::printf("one clock read (steady_clock::now(), mean of 1M): %.1f ns; the executor reads the clock 9 times per "
+              "call, the engine twice more\n",
               clock_ns);
 
   std::printf("\n");
