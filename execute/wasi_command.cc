@@ -2,18 +2,51 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include "kiln/store.h"
 
 namespace kiln::execute {
 namespace {
 
-// Scratch memory for one parse in one block, so that a small document
-// costs one allocation (RapidJSON's documented pattern); bigger ones spill.
-struct ParseScratch {
-  char values[32 * 1024];
-  rapidjson::MemoryPoolAllocator<> value_allocator{values, sizeof values};
-  rapidjson::Document doc{&value_allocator};
+// The document a check parses into, one per thread and reused: its first
+// 32 KiB of values come from a buffer that is already there, so a small
+// document costs no allocation (RapidJSON's documented pattern); bigger
+// ones spill to the heap and are freed by the next use.
+rapidjson::Document& scratch_document() {
+  thread_local char values[32 * 1024];
+  thread_local rapidjson::MemoryPoolAllocator<> allocator(values, sizeof values);
+  thread_local rapidjson::Document doc(&allocator);
+  doc.SetNull();
+  allocator.Clear();
+  return doc;
+}
+
+// The checks every input gets, validation sampled or not, in one streaming
+// pass that builds nothing: JSON syntax, an object at the root, and no
+// top-level "config" member.
+struct InputShape : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, InputShape> {
+  int depth = 0;
+  bool root_is_object = false;
+  bool has_config = false;
+  bool Default() { return depth > 0; }  // a scalar at the root is not an object
+  bool StartObject() {
+    if (depth == 0) root_is_object = true;
+    ++depth;
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) { return --depth, true; }
+  bool StartArray() {
+    if (depth == 0) return false;
+    ++depth;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) { return --depth, true; }
+  bool Key(const char* text, rapidjson::SizeType length, bool) {
+    if (depth == 1 && std::string_view(text, length) == "config") has_config = true;
+    return true;
+  }
 };
 
 Error json_error(ErrorKind kind, std::string_view what, const rapidjson::Document& doc) {
@@ -46,17 +79,34 @@ Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uin
                                                    " bytes, over the extension point's limit of " +
                                                    std::to_string(ep.limits.max_input));
   }
-  auto scratch = std::make_unique<ParseScratch>();
-  rapidjson::Document& doc = scratch->doc;
-  doc.Parse(reinterpret_cast<const char*>(input.data()), input.size());
-  if (doc.HasParseError()) return json_error(ErrorKind::InvalidInput, "input", doc);
-  if (!doc.IsObject()) return pointer_error(ErrorKind::InvalidInput, "", "input: the root must be a JSON object");
-  if (doc.HasMember("config")) {
+  const char* text = reinterpret_cast<const char*>(input.data());
+  auto not_object = [] { return pointer_error(ErrorKind::InvalidInput, "", "input: the root must be a JSON object"); };
+  auto has_config = [] {
     return pointer_error(ErrorKind::InvalidInput, "/config",
                          "input: /config: the input may not have a top-level \"config\" member; the wasi-command "
                          "ABI puts the extension's config there");
+  };
+  if (!with_schema) {
+    InputShape shape;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream stream(text, input.size());
+    rapidjson::ParseResult parsed = reader.Parse(stream, shape);
+    if (!shape.root_is_object && (parsed || parsed.Code() == rapidjson::kParseErrorTermination)) return not_object();
+    if (!parsed) {
+      ErrorLocation where;
+      where.offset = parsed.Offset();
+      return make_error(ErrorKind::InvalidInput,
+                        std::string("input is not JSON: ") + rapidjson::GetParseError_En(parsed.Code()) +
+                            " at offset " + std::to_string(parsed.Offset()),
+                        std::move(where));
+    }
+    return shape.has_config ? Result<void>(has_config()) : Result<void>();
   }
-  if (!with_schema) return {};
+  rapidjson::Document& doc = scratch_document();
+  doc.Parse(text, input.size());
+  if (doc.HasParseError()) return json_error(ErrorKind::InvalidInput, "input", doc);
+  if (!doc.IsObject()) return not_object();
+  if (doc.HasMember("config")) return has_config();
   if (auto valid = ep.input_schema->check(doc, ErrorKind::InvalidInput); !valid) {
     return prefixed(valid.error(), "input:");
   }
@@ -144,8 +194,7 @@ void read_call(const registry::ExtensionPoint& ep, const host::WasiContext& cont
 }
 
 Result<void> check_output(const registry::ExtensionPoint& ep, std::string_view output) {
-  auto scratch = std::make_unique<ParseScratch>();
-  rapidjson::Document& doc = scratch->doc;
+  rapidjson::Document& doc = scratch_document();
   doc.Parse(output.data(), output.size());
   if (doc.HasParseError()) return json_error(ErrorKind::InvalidOutput, "output", doc);
   if (auto valid = ep.output_schema->check(doc, ErrorKind::InvalidOutput); !valid) {
