@@ -24,7 +24,9 @@ struct LocalExecutorConfig {
   std::string registry_path;  // empty: Registry::default_path()
   std::string cache_dir;      // empty: the registry's (cache/ beside it)
   std::chrono::milliseconds poll_interval{200};
-  std::size_t max_instances_per_module = 16;
+  // Instances of one module at once (calls beyond it fail with
+  // ErrorKind::PoolExhausted); idle ones keep their memory resident.
+  std::size_t max_instances_per_module = 64;
   // Tests and benchmarks: force input validation on (1) or off (0) instead
   // of each extension point's sample rate.
   double validate_input_override = -1;
