@@ -26,6 +26,7 @@ enum class ExecStatus {
   Error,            // no such extension point, a module that cannot load, a kiln failure
 };
 
+inline constexpr int kExecStatusCount = 9;
 // "ok", "not run", "invalid input", ... (stable; used in JSON output).
 const char* to_string(ExecStatus status);
 

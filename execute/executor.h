@@ -23,7 +23,7 @@ struct StageStats {
   std::string extension_point;
   std::array<Percentiles, kStageCount> stages{};
   Percentiles overhead;  // total minus run, per call
-  std::array<uint64_t, 9> by_status{};  // count per ExecStatus
+  std::array<uint64_t, kExecStatusCount> by_status{};  // count per ExecStatus
 };
 
 class Executor {

@@ -7,9 +7,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-
 #include "execute/wasi_command.h"
 #include "kiln/kiln.hpp"
 #include "kiln/wasi.h"
@@ -33,7 +30,7 @@ struct NameEq {
 struct EpStats {
   std::array<StageHistogram, kStageCount> stages;
   StageHistogram overhead;
-  std::array<std::atomic<uint64_t>, 9> by_status{};
+  std::array<std::atomic<uint64_t>, kExecStatusCount> by_status{};
   std::atomic<uint64_t> calls{0};  // drives input-validation sampling
 };
 

@@ -155,6 +155,20 @@ TEST_F(PlatformTest, ContractViolationsAreNamed) {
   EXPECT_TRUE(live->empty());
 }
 
+TEST_F(PlatformTest, ModuleAotCannotRunIsRecordedAndRunsOnTheInterpreter) {
+  create_ep(behave_extension_point());
+  auto simd = deploy("platform_simd", "*");
+  ASSERT_TRUE(simd) << simd.error().message;
+  EXPECT_EQ(simd->module.backend, BackendKind::Interp);
+  EXPECT_NE(simd->module.interp_reason.find("SIMD"), std::string::npos) << simd->module.interp_reason;
+  EXPECT_EQ(simd->extension.module.backend, "interp");
+  EXPECT_EQ(simd->extension.module.interp_reason, simd->module.interp_reason);
+  auto result = exec("{}");
+  ASSERT_EQ(result.status, ExecStatus::Ok) << (result.error ? result.error->message : "");
+  EXPECT_EQ(result.output, R"({"result":1})");
+  EXPECT_EQ(result.backend, "interp");
+}
+
 TEST_F(PlatformTest, ModuleOverTheSizeLimitIsRefusedBeforeDecoding) {
   auto ep = registry::parse_extension_point(
       R"({"name": "test.small", "input_schema": {}, "output_schema": {}, "limits": {"max_module": 1000}})", "small");
@@ -227,6 +241,19 @@ TEST_F(PlatformTest, GuestFailuresHaveKindsOfTheirOwn) {
 
   // The pool carries on after all of that.
   EXPECT_EQ(exec("{}").status, ExecStatus::Ok);
+}
+
+TEST_F(PlatformTest, TheTimeLimitStopsAGuestWithFuelToSpare) {
+  create_ep(R"({"name": "test.slow", "input_schema": {}, "output_schema": {},
+                "limits": {"fuel": 1000000000000, "timeout": "50ms"}})");
+  ASSERT_TRUE(deploy("platform_behave", "*", "ext", "", "test.slow"));
+  auto spun = exec(R"({"mode":"spin"})", "s", "test.slow");
+  EXPECT_EQ(spun.status, ExecStatus::Deadline);
+  ASSERT_TRUE(spun.error);
+  EXPECT_EQ(spun.error->kind, ErrorKind::Deadline);
+  EXPECT_EQ(spun.time_limit, std::chrono::milliseconds(50));
+  EXPECT_GE(spun.run_time, std::chrono::milliseconds(50));
+  EXPECT_EQ(exec("{}", "s", "test.slow").status, ExecStatus::Ok);
 }
 
 TEST_F(PlatformTest, FuelScalesWithInputSize) {
