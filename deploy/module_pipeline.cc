@@ -4,6 +4,7 @@
 
 #include "backends/aot/artifact_cache.h"
 #include "backends/aot/module_index.h"
+#include "base/crash_point.h"
 #include "base/sha256.h"
 #include "wabt/ir.h"
 #include "wasm/decoder.h"
@@ -53,11 +54,13 @@ Result<PreparedModule> prepare_module(std::span<const uint8_t> bytes, const Pipe
   decode_options.max_module_bytes = options.max_module_bytes;
   auto decoded = wasm::decode(bytes, options.name, decode_options);  // refuses oversized bytes first
   if (!decoded) return decoded.error();
+  base::crash_point("pipeline.validated");
   if (options.contract) {
     if (auto kept = options.contract(decoded->info); !kept) return kept.error();
   }
   auto instrumented = wasm::instrument_fuel(*decoded->ir);
   if (!instrumented) return prefix_error(options.name + ": ", instrumented.error());
+  base::crash_point("pipeline.instrumented");
 
   PreparedModule prepared;
   prepared.sha256 = base::sha256_hex(bytes);
@@ -75,7 +78,9 @@ Result<PreparedModule> prepare_module(std::span<const uint8_t> bytes, const Pipe
   }
   backends::aot::ArtifactCache cache(options.cache_dir);
   if (auto compiled = compile(options, cache, prepared); !compiled) return compiled.error();
+  base::crash_point("pipeline.compiled");
   if (auto recorded = record(cache, prepared); !recorded) return recorded.error();
+  base::crash_point("pipeline.recorded");
   return prepared;
 }
 
