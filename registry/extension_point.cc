@@ -107,18 +107,38 @@ Result<void> read_limits(const Value& value, ExtensionPointLimits& limits, const
   return {};
 }
 
+// One rule: "module.name", "module.*", or {"module": ..., "name": ...}
+// (name "*" or absent: the whole module).
+Result<ImportRule> read_import(const Value& item, const std::string& field, const Refuser& refuse) {
+  if (item.IsObject()) {
+    ImportRule rule{"", "*"};
+    for (auto member_it = item.MemberBegin(); !(member_it == item.MemberEnd()); ++member_it) {
+      std::string key = member_it->name.GetString();
+      if (key != "module" && key != "name") return refuse(field + "." + key, "unknown field (known: module, name)");
+      if (!member_it->value.IsString() || member_it->value.GetStringLength() == 0) {
+        return refuse(field + "." + key, "expected a non-empty string");
+      }
+      (key == "module" ? rule.module : rule.name) = member_it->value.GetString();
+    }
+    if (rule.module.empty()) return refuse(field + ".module", "required");
+    return rule;
+  }
+  if (!item.IsString()) return refuse(field, "expected \"module.name\", \"module.*\" or {\"module\": ..., \"name\": ...}");
+  std::string_view text(item.GetString(), item.GetStringLength());
+  size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size()) {
+    return refuse(field, "\"" + std::string(text) + "\" is not \"module.name\" or \"module.*\"");
+  }
+  return ImportRule{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
+}
+
 Result<std::vector<ImportRule>> read_imports(const Value& value, const Refuser& refuse) {
   if (!value.IsArray()) return refuse("imports", "expected an array of \"module.name\" or \"module.*\" strings");
   std::vector<ImportRule> rules;
   for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
-    std::string field = "imports." + std::to_string(i);
-    if (!value[i].IsString()) return refuse(field, "expected a string \"module.name\" or \"module.*\"");
-    std::string_view text(value[i].GetString(), value[i].GetStringLength());
-    size_t dot = text.find('.');
-    if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size()) {
-      return refuse(field, "\"" + std::string(text) + "\" is not \"module.name\" or \"module.*\"");
-    }
-    rules.push_back({std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))});
+    auto rule = read_import(value[i], "imports." + std::to_string(i), refuse);
+    if (!rule) return rule.error();
+    rules.push_back(std::move(*rule));
   }
   return rules;
 }

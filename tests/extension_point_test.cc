@@ -340,6 +340,21 @@ TEST(ExtensionPointTest, ExplicitImportsReplaceTheDefault) {
   EXPECT_TRUE(files.allows_import("wasi_snapshot_preview1", "path_open"));  // listed: the definer's choice
 }
 
+TEST(ExtensionPointTest, ImportsAsObjects) {
+  ExtensionPoint ep = parsed(with(R"(, "imports": [{"module": "env", "name": "log"}, {"module": "kiln"}])"));
+  EXPECT_TRUE(ep.allows_import("env", "log"));
+  EXPECT_FALSE(ep.allows_import("env", "other"));
+  EXPECT_TRUE(ep.allows_import("kiln", "anything"));
+  auto no_module = parse_extension_point(with(R"(, "imports": [{"name": "log"}])"), "ep.json");
+  ASSERT_FALSE(no_module);
+  EXPECT_NE(no_module.error().message.find("imports.0.module: required"), std::string::npos)
+      << no_module.error().message;
+  auto unknown = parse_extension_point(with(R"(, "imports": [{"module": "env", "kind": "func"}])"), "ep.json");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("imports.0.kind: unknown field"), std::string::npos)
+      << unknown.error().message;
+}
+
 TEST(ExtensionPointTest, ExportsAsNamesAndTypedObjects) {
   ExtensionPoint ep = parsed(
       with(R"j(, "exports": ["memory_size", {"name": "calc", "type": "(i32) -> (i32)"}, {"name": "run"}])j"));
