@@ -62,7 +62,7 @@ void write_number(Writer& w, std::string_view key, uint64_t value) {
 void write_output(Writer& w, const std::string& output) {
   w.Key("output");
   rapidjson::Document doc;
-  doc.Parse(output.c_str(), output.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(output.c_str(), output.size());
   if (output.empty()) w.Null();
   else if (doc.HasParseError()) w.String(output.c_str(), static_cast<rapidjson::SizeType>(output.size()));
   else w.RawValue(output.c_str(), output.size(), doc.GetType());

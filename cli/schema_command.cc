@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json_scan.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "schema/json_schema.h"
@@ -62,8 +63,13 @@ int run_schema_check(const SchemaCheckOptions& options) {
     std::fprintf(stderr, "kiln: %s: cannot read the document\n", document_name.c_str());
     return kExitBadInput;
   }
+  // The validator recurses: a document nested past kiln's limit is refused first.
+  if (auto scan = base::scan_json(*document_text, ErrorKind::InvalidInput, document_name); !scan) {
+    std::fprintf(stderr, "kiln: %s\n", scan.error().message.c_str());
+    return kExitBadInput;
+  }
   rapidjson::Document document;
-  document.Parse(document_text->data(), document_text->size());
+  document.Parse<rapidjson::kParseIterativeFlag>(document_text->data(), document_text->size());
   if (document.HasParseError()) {
     std::fprintf(stderr, "kiln: %s: not JSON: %s (at offset %zu)\n", document_name.c_str(),
                  rapidjson::GetParseError_En(document.GetParseError()), document.GetErrorOffset());

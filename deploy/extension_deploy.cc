@@ -6,12 +6,15 @@
 #include <rapidjson/writer.h>
 
 #include "base/crash_point.h"
+#include "base/json_scan.h"
 
 namespace kiln::deploy {
 
 Result<std::string> normalize_config(const registry::ExtensionPoint& ep, const std::string& config_text) {
+  std::string_view text = config_text.empty() ? std::string_view("{}") : std::string_view(config_text);
+  if (auto scan = base::scan_json(text, ErrorKind::InvalidConfig, "config"); !scan) return scan.error();
   rapidjson::Document doc;
-  doc.Parse(config_text.empty() ? "{}" : config_text.c_str(), config_text.empty() ? 2 : config_text.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     ErrorLocation where;
     where.offset = doc.GetErrorOffset();

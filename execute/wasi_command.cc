@@ -2,9 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
 
+#include "base/json_scan.h"
 #include "kiln/store.h"
 
 namespace kiln::execute {
@@ -22,32 +21,6 @@ rapidjson::Document& scratch_document() {
   allocator.Clear();
   return doc;
 }
-
-// The checks every input gets, validation sampled or not, in one streaming
-// pass that builds nothing: JSON syntax, an object at the root, and no
-// top-level "config" member.
-struct InputShape : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, InputShape> {
-  int depth = 0;
-  bool root_is_object = false;
-  bool has_config = false;
-  bool Default() { return depth > 0; }  // a scalar at the root is not an object
-  bool StartObject() {
-    if (depth == 0) root_is_object = true;
-    ++depth;
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) { return --depth, true; }
-  bool StartArray() {
-    if (depth == 0) return false;
-    ++depth;
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) { return --depth, true; }
-  bool Key(const char* text, rapidjson::SizeType length, bool) {
-    if (depth == 1 && std::string_view(text, length) == "config") has_config = true;
-    return true;
-  }
-};
 
 Error json_error(ErrorKind kind, std::string_view what, const rapidjson::Document& doc) {
   ErrorLocation where;
@@ -79,34 +52,21 @@ Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uin
                                                    " bytes, over the extension point's limit of " +
                                                    std::to_string(ep.limits.max_input));
   }
-  const char* text = reinterpret_cast<const char*>(input.data());
-  auto not_object = [] { return pointer_error(ErrorKind::InvalidInput, "", "input: the root must be a JSON object"); };
-  auto has_config = [] {
+  // Every call: syntax, depth, an object, no "config" (one streaming pass).
+  std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
+  auto scan = base::scan_json(text, ErrorKind::InvalidInput, "input");
+  if (!scan) return scan.error();
+  if (!scan->root_is_object) return pointer_error(ErrorKind::InvalidInput, "", "input: the root must be a JSON object");
+  if (scan->has_config_member) {
     return pointer_error(ErrorKind::InvalidInput, "/config",
                          "input: /config: the input may not have a top-level \"config\" member; the wasi-command "
                          "ABI puts the extension's config there");
-  };
-  if (!with_schema) {
-    InputShape shape;
-    rapidjson::Reader reader;
-    rapidjson::MemoryStream stream(text, input.size());
-    rapidjson::ParseResult parsed = reader.Parse(stream, shape);
-    if (!shape.root_is_object && (parsed || parsed.Code() == rapidjson::kParseErrorTermination)) return not_object();
-    if (!parsed) {
-      ErrorLocation where;
-      where.offset = parsed.Offset();
-      return make_error(ErrorKind::InvalidInput,
-                        std::string("input is not JSON: ") + rapidjson::GetParseError_En(parsed.Code()) +
-                            " at offset " + std::to_string(parsed.Offset()),
-                        std::move(where));
-    }
-    return shape.has_config ? Result<void>(has_config()) : Result<void>();
   }
+  if (!with_schema) return {};
+  // The sampled calls: the input schema, on a document.
   rapidjson::Document& doc = scratch_document();
-  doc.Parse(text, input.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (doc.HasParseError()) return json_error(ErrorKind::InvalidInput, "input", doc);
-  if (!doc.IsObject()) return not_object();
-  if (doc.HasMember("config")) return has_config();
   if (auto valid = ep.input_schema->check(doc, ErrorKind::InvalidInput); !valid) {
     return prefixed(valid.error(), "input:");
   }
@@ -194,8 +154,9 @@ void read_call(const registry::ExtensionPoint& ep, const host::WasiContext& cont
 }
 
 Result<void> check_output(const registry::ExtensionPoint& ep, std::string_view output) {
+  if (auto scan = base::scan_json(output, ErrorKind::InvalidOutput, "output"); !scan) return scan.error();
   rapidjson::Document& doc = scratch_document();
-  doc.Parse(output.data(), output.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(output.data(), output.size());
   if (doc.HasParseError()) return json_error(ErrorKind::InvalidOutput, "output", doc);
   if (auto valid = ep.output_schema->check(doc, ErrorKind::InvalidOutput); !valid) {
     return prefixed(valid.error(), "output:");

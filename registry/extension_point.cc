@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
+#include "base/json_scan.h"
 #include "base/units.h"
 
 namespace kiln::registry {
@@ -240,15 +240,13 @@ bool is_valid_extension_point_name(std::string_view name) {
 
 Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::string_view source) {
   Refuser refuse{std::string(source)};
-  rapidjson::Document doc;
-  doc.Parse(json_text.data(), json_text.size());
-  if (doc.HasParseError()) {
-    ErrorLocation where{std::string(source), std::nullopt, doc.GetErrorOffset(), "", false};
-    return make_error(ErrorKind::InvalidDefinition,
-                      std::string(source) + ": not JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
-                          rapidjson::GetParseError_En(doc.GetParseError()),
-                      std::move(where));
+  if (auto scan = base::scan_json(json_text, ErrorKind::InvalidDefinition, source); !scan) {
+    Error error = scan.error();
+    error.where.file = std::string(source);
+    return error;
   }
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json_text.data(), json_text.size());  // valid: scanned above
   if (!doc.IsObject()) return refuse("(root)", "expected a JSON object");
 
   ExtensionPoint ep;

@@ -18,6 +18,8 @@
 //   a test rather than a user.
 #include "schema/json_schema.h"
 
+#include "base/json_scan.h"
+
 // The RapidJSON adapter, with VALIJSON_USE_EXCEPTIONS, would redefine
 // RAPIDJSON_ASSERT to throw; it leaves the definition alone when RapidJSON
 // is already included (above), which keeps every kiln file's RapidJSON the
@@ -760,8 +762,10 @@ Result<JsonSchema> JsonSchema::compile(const rapidjson::Value& schema, std::stri
 }
 
 Result<JsonSchema> JsonSchema::compile_text(std::string_view json_text, std::string_view field) {
+  // Depth first: valijson's parser recurses.
+  if (auto scan = base::scan_json(json_text, ErrorKind::InvalidDefinition, field); !scan) return scan.error();
   rapidjson::Document doc;
-  doc.Parse(json_text.data(), json_text.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json_text.data(), json_text.size());
   if (doc.HasParseError()) {
     ErrorLocation where;
     where.offset = doc.GetErrorOffset();

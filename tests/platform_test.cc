@@ -217,6 +217,42 @@ TEST_F(PlatformTest, OutputErrorsCarryPointers) {
   EXPECT_NE(bigout.error->message.find("20000"), std::string::npos) << bigout.error->message;
 }
 
+// Hostile nesting never reaches anything that recurses (the DOM, the
+// validator): refused by depth, validation on or off, for input, output
+// and config alike.
+TEST_F(PlatformTest, DeepNestingIsRefusedNotRecursedInto) {
+  create_ep(behave_extension_point());
+  ASSERT_TRUE(deploy("platform_behave", "*"));
+  std::string deep = R"({"pad": )" + std::string(30000, '[') + std::string(30000, ']') + "}";
+  for (double rate : {1.0, 0.0}) {
+    executor_.reset();
+    execute::LocalExecutorConfig config;
+    config.registry_path = registry_path();
+    config.validate_input_override = rate;
+    auto opened = execute::LocalExecutor::open(config);
+    ASSERT_TRUE(opened) << opened.error().message;
+    executor_ = std::move(*opened);
+    auto result = exec(deep);
+    EXPECT_EQ(result.status, ExecStatus::InvalidInput) << rate;
+    ASSERT_TRUE(result.error);
+    EXPECT_NE(result.error->message.find("nests deeper than 128 levels"), std::string::npos) << result.error->message;
+  }
+  auto output = exec(R"({"mode":"deep"})");
+  EXPECT_EQ(output.status, ExecStatus::InvalidOutput);
+  ASSERT_TRUE(output.error);
+  EXPECT_NE(output.error->message.find("nests deeper"), std::string::npos) << output.error->message;
+
+  std::string deep_config = R"({"greeting": )" + std::string(5000, '[') + std::string(5000, ']') + "}";
+  auto config = deploy("platform_v1", "*", "ext", deep_config);
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().kind, ErrorKind::InvalidConfig);
+  auto definition = registry::parse_extension_point(
+      R"({"name": "a.b", "input_schema": )" + std::string(5000, '[') + std::string(5000, ']') + "}", "deep.json");
+  ASSERT_FALSE(definition);
+  EXPECT_EQ(definition.error().kind, ErrorKind::InvalidDefinition);
+  EXPECT_EQ(exec("{}").status, ExecStatus::Ok);
+}
+
 TEST_F(PlatformTest, GuestFailuresHaveKindsOfTheirOwn) {
   create_ep(behave_extension_point());
   ASSERT_TRUE(deploy("platform_behave", "*"));

@@ -10,6 +10,7 @@
 //   "mode":"badshape"  writes {"result":"wrong type"} (the schema wants a number)
 //   "mode":"bigout"    writes 100,000 bytes of JSON
 //   "mode":"grow"      asks for 64 MiB of memory and reports if it got it
+//   "mode":"deep"      writes {"result":[[[...]]]} nested 5,000 deep
 // anything else: {"result":1}
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,13 @@ int main(void) {
     printf("{\"result\":1,\"pad\":\"");
     for (int i = 0; i < 100000; ++i) putchar('x');
     printf("\"}");
+    return 0;
+  }
+  if (strstr(input, "\"mode\":\"deep\"")) {
+    printf("{\"result\":");
+    for (int i = 0; i < 5000; ++i) putchar('[');
+    for (int i = 0; i < 5000; ++i) putchar(']');
+    printf("}");
     return 0;
   }
   if (strstr(input, "\"mode\":\"grow\"")) {
