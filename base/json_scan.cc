@@ -39,7 +39,8 @@ Result<JsonScan> scan_json(std::string_view text, ErrorKind kind, std::string_vi
   scanner.max_depth = max_depth;
   rapidjson::Reader reader;
   rapidjson::MemoryStream stream(text.data(), text.size());
-  rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseIterativeFlag>(stream, scanner);
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+  rapidjson::ParseResult parsed = reader.Parse<kFlags>(stream, scanner);
   if (parsed) return scanner.scan;
   ErrorLocation where;
   where.offset = parsed.Offset();

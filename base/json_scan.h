@@ -1,10 +1,10 @@
 // One streaming pass over JSON from an untrusted source (an execute input,
 // a guest's output, a partner's config) before anything recursive sees it:
-// RapidJSON's SAX reader in its iterative mode checks the syntax, refuses
-// nesting deeper than a limit (DOM destructors and schema validators
-// recurse, and a hostile "[[[[..." must not overflow the host's stack), and
-// notes the root's kind and whether it has a top-level "config" member. It
-// builds nothing and allocates only the reader's small stack.
+// RapidJSON's SAX reader in its iterative mode checks the syntax and the
+// UTF-8, refuses nesting deeper than a limit (schema validators recurse,
+// and a hostile "[[[[..." must not overflow the host's stack), and notes
+// the root's kind and whether it has a top-level "config" member. It builds
+// nothing and allocates only the reader's small stack.
 #pragma once
 
 #include <string_view>
