@@ -9,13 +9,13 @@
 #include <iostream>
 #include <iterator>
 
-#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/platform_common.h"
+#include "execute/exec_result_json.h"
 #include "execute/local_executor.h"
 
 namespace kiln::cli {
@@ -48,84 +48,9 @@ int exit_code_of(const execute::ExecResult& result) {
   return kExitFailure;
 }
 
-void write_string(Writer& w, std::string_view key, std::string_view value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void write_number(Writer& w, std::string_view key, uint64_t value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+void write_number(Writer& w, const char* key, uint64_t value) {
+  w.Key(key);
   w.Uint64(value);
-}
-
-// The output inline when it is JSON (it is, unless the result says otherwise).
-void write_output(Writer& w, const std::string& output) {
-  w.Key("output");
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(output.c_str(), output.size());
-  if (output.empty()) w.Null();
-  else if (doc.HasParseError()) w.String(output.c_str(), static_cast<rapidjson::SizeType>(output.size()));
-  else w.RawValue(output.c_str(), output.size(), doc.GetType());
-}
-
-std::string result_json(const execute::ExecResult& r) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  write_string(w, "status", execute::to_string(r.status));
-  write_string(w, "extension_point", r.extension_point);
-  write_string(w, "scope", r.scope);
-  if (!r.extension.empty()) {
-    write_string(w, "matched_scope", r.matched_scope);
-    write_string(w, "extension", r.extension);
-    write_number(w, "version", static_cast<uint64_t>(r.version));
-    write_string(w, "module_sha256", r.module_sha256);
-    write_number(w, "module_size", r.module_size);
-    write_string(w, "backend", r.backend);
-  }
-  write_output(w, r.output);
-  write_string(w, "log", r.log);
-  w.Key("log_truncated");
-  w.Bool(r.log_truncated);
-  w.Key("exit_code");
-  w.Int(r.exit_code);
-  w.Key("fuel");
-  w.StartObject();
-  write_number(w, "used", r.fuel_used);
-  write_number(w, "limit", r.fuel_limit);
-  w.EndObject();
-  w.Key("memory");
-  w.StartObject();
-  write_number(w, "peak_bytes", r.memory_peak_bytes);
-  write_number(w, "limit_bytes", r.memory_limit_bytes);
-  w.EndObject();
-  w.Key("time");
-  w.StartObject();
-  write_number(w, "run_ns", static_cast<uint64_t>(r.run_time.count()));
-  write_number(w, "limit_ns", static_cast<uint64_t>(r.time_limit.count()));
-  w.EndObject();
-  write_number(w, "input_bytes", r.input_bytes);
-  w.Key("input_validated");
-  w.Bool(r.input_validated);
-  w.Key("stages_ns");
-  w.StartObject();
-  for (int s = 0; s < execute::kStageCount; ++s) {
-    write_number(w, execute::to_string(static_cast<execute::Stage>(s)), static_cast<uint64_t>(r.stages[s].count()));
-  }
-  w.EndObject();
-  if (r.error) {
-    w.Key("error");
-    w.StartObject();
-    std::string code = to_string(r.error->kind);
-    std::replace(code.begin(), code.end(), ' ', '_');
-    write_string(w, "code", code);
-    write_string(w, "message", r.error->message);
-    if (r.error->where.has_json_pointer) write_string(w, "pointer", r.error->where.json_pointer);
-    if (r.error->where.offset) write_number(w, "offset", *r.error->where.offset);
-    w.EndObject();
-  }
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 struct Quantiles {
@@ -224,7 +149,7 @@ int run_exec(const ExecOptions& options) {
     return exit_code_of(last);
   }
   if (options.json) {
-    std::printf("%s\n", result_json(last).c_str());
+    std::printf("%s\n", execute::to_json(last).c_str());
   } else if (last.status == execute::ExecStatus::Ok) {
     std::fwrite(last.output.data(), 1, last.output.size(), stdout);
     if (!last.output.empty() && last.output.back() != '\n' && isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
