@@ -61,6 +61,9 @@ struct ExecResult {
   std::string backend;  // "aot" or "interp"
 
   std::array<std::chrono::nanoseconds, kStageCount> stages{};
+  // A remote Executor's round trip minus the service's own total: the
+  // network and HTTP, seed 000's "3a. run: network". Zero in process.
+  std::chrono::nanoseconds network_time{0};
   std::chrono::nanoseconds stage(Stage s) const { return stages[static_cast<int>(s)]; }
 };
 

@@ -86,6 +86,7 @@ std::string to_json(const ExecResult& r) {
     write_number(w, to_string(static_cast<Stage>(s)), static_cast<uint64_t>(r.stages[s].count()));
   }
   w.EndObject();
+  if (r.network_time.count() != 0) write_number(w, "network_ns", static_cast<uint64_t>(r.network_time.count()));
   if (r.error) {
     w.Key("error");
     w.StartObject();
@@ -189,6 +190,7 @@ Result<ExecResult> exec_result_from_json(std::string_view json) {
       r.stages[s] = std::chrono::nanoseconds(number_of(*stages, to_string(static_cast<Stage>(s))));
     }
   }
+  r.network_time = std::chrono::nanoseconds(number_of(doc, "network_ns"));
   if (const Value* error = object_of(doc, "error")) {
     Error e;
     e.kind = kind_coded(string_of(*error, "code")).value_or(ErrorKind::Internal);

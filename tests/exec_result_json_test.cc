@@ -34,6 +34,7 @@ ExecResult sample() {
   r.module_sha256 = "7dff";
   r.backend = "aot";
   for (int s = 0; s < kStageCount; ++s) r.stages[s] = std::chrono::nanoseconds(100 * (s + 1));
+  r.network_time = std::chrono::nanoseconds(31000);
   return r;
 }
 
@@ -66,6 +67,7 @@ TEST(ExecResultJson, RoundTripsEveryField) {
   EXPECT_EQ(back->module_sha256, original.module_sha256);
   EXPECT_EQ(back->backend, original.backend);
   EXPECT_EQ(back->stages, original.stages);
+  EXPECT_EQ(back->network_time, original.network_time);
 }
 
 TEST(ExecResultJson, OutputThatIsNotJsonTravelsAsAString) {
