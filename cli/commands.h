@@ -15,5 +15,6 @@ void add_ep_command(CLI::App& app, int& exit_code);
 void add_deploy_commands(CLI::App& app, int& exit_code);  // deploy, extensions, rollback, enable, disable
 void add_exec_command(CLI::App& app, int& exit_code);
 void add_schema_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);  // kiln serve (server/)
 
 }  // namespace kiln::cli

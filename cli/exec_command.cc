@@ -1,11 +1,13 @@
 // kiln exec EP --scope S [--json] [--repeat N --stats] < input: executes
 // what is bound to an extension point for a scope, through the in-process
-// Executor, and prints the output, the whole result, or the stage table
-// shaped like seed 000's latency breakdown.
+// Executor — or, with --remote URL, a kiln service's (RemoteExecutor, the
+// execute token from KILN_EXEC_TOKEN) — and prints the output, the whole
+// result, or the stage table shaped like seed 000's latency breakdown.
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 
@@ -17,6 +19,7 @@
 #include "cli/platform_common.h"
 #include "execute/exec_result_json.h"
 #include "execute/local_executor.h"
+#include "execute/remote_executor.h"
 
 namespace kiln::cli {
 namespace {
@@ -25,6 +28,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 struct ExecOptions {
   std::string registry;
+  std::string remote;  // a kiln service's URL: http://HOST:PORT or unix:/PATH
   std::string ep;
   std::string scope;
   std::string input_path;
@@ -74,14 +78,20 @@ std::string micros(uint64_t ns) {
 }
 
 void print_stats(const ExecOptions& options, const std::vector<execute::ExecResult>& results, bool json) {
-  const int kRows = execute::kStageCount + 1;  // the stages, then overhead
+  // The stages, then overhead; with --remote, then the network (round
+  // trip minus the service's total).
+  const bool remote = !options.remote.empty();
+  const int kOverheadRow = execute::kStageCount;
+  const int kRows = execute::kStageCount + (remote ? 2 : 1);
   std::vector<std::vector<uint64_t>> values(kRows);
   for (const auto& r : results) {
     for (int s = 0; s < execute::kStageCount; ++s) values[s].push_back(static_cast<uint64_t>(r.stages[s].count()));
-    values[kRows - 1].push_back(static_cast<uint64_t>((r.stage(execute::Stage::Total) - r.stage(execute::Stage::Run)).count()));
+    values[kOverheadRow].push_back(static_cast<uint64_t>((r.stage(execute::Stage::Total) - r.stage(execute::Stage::Run)).count()));
+    if (remote) values[kOverheadRow + 1].push_back(static_cast<uint64_t>(r.network_time.count()));
   }
-  auto name_of = [](int row) {
-    return row < execute::kStageCount ? execute::to_string(static_cast<execute::Stage>(row)) : "overhead";
+  auto name_of = [&](int row) {
+    return row < execute::kStageCount ? execute::to_string(static_cast<execute::Stage>(row))
+                                      : row == kOverheadRow ? "overhead" : "network";
   };
   if (json) {
     rapidjson::StringBuffer buffer;
@@ -111,7 +121,8 @@ void print_stats(const ExecOptions& options, const std::vector<execute::ExecResu
     Quantiles q = quantiles(values[row]);
     std::string label = name_of(row);
     if (row == static_cast<int>(execute::Stage::Run)) label += " (the guest)";
-    if (row == kRows - 1) label += " (total - run)";
+    if (row == kOverheadRow) label += " (total - run)";
+    if (row == kOverheadRow + 1) label += " (rtt - total)";
     std::printf("%-26s %10s %10s %10s %10s\n", label.c_str(), micros(q.p50).c_str(), micros(q.p95).c_str(),
                 micros(q.p99).c_str(), micros(q.max).c_str());
   }
@@ -126,10 +137,21 @@ int run_exec(const ExecOptions& options) {
     if (!text) return report(text.error());
     input = std::move(*text);
   }
-  execute::LocalExecutorConfig config;
-  config.registry_path = options.registry;
-  auto executor = execute::LocalExecutor::open(config);
-  if (!executor) return report(executor.error());
+  std::unique_ptr<execute::Executor> executor;
+  if (options.remote.empty()) {
+    execute::LocalExecutorConfig config;
+    config.registry_path = options.registry;
+    auto local = execute::LocalExecutor::open(config);
+    if (!local) return report(local.error());
+    executor = std::move(*local);
+  } else {
+    execute::RemoteExecutorConfig config;
+    config.url = options.remote;
+    if (const char* token = std::getenv("KILN_EXEC_TOKEN")) config.token = token;
+    auto remote = execute::RemoteExecutor::open(config);
+    if (!remote) return report(remote.error());
+    executor = std::move(*remote);
+  }
   if (options.repeat < 1) {
     std::fprintf(stderr, "kiln: --repeat must be at least 1\n");
     return kExitUsage;
@@ -139,7 +161,7 @@ int run_exec(const ExecOptions& options) {
   results.reserve(static_cast<size_t>(options.stats ? options.repeat : 1));
   execute::ExecResult last;
   for (int64_t i = 0; i < options.repeat; ++i) {
-    last = (*executor)->execute(options.ep, options.scope, bytes);
+    last = executor->execute(options.ep, options.scope, bytes);
     if (last.status != execute::ExecStatus::Ok && last.status != execute::ExecStatus::NotRun) break;
     if (options.stats) results.push_back(last);
   }
@@ -158,7 +180,9 @@ int run_exec(const ExecOptions& options) {
     std::fprintf(stderr, "%s%s", last.log.c_str(), last.log.back() == '\n' ? "" : "\n");
     if (last.log_truncated) std::fprintf(stderr, "kiln: (log cut at the extension point's limit)\n");
   }
-  if (last.status == execute::ExecStatus::NotRun) {
+  if (last.status == execute::ExecStatus::NotRun && last.error) {  // a remote service unreachable or overloaded
+    std::fprintf(stderr, "kiln: not run: %s\n", last.error->message.c_str());
+  } else if (last.status == execute::ExecStatus::NotRun) {
     std::fprintf(stderr, "kiln: not run: nothing enabled is bound to %s for scope %s\n", options.ep.c_str(),
                  options.scope.c_str());
   } else if (last.error && !options.json) {
@@ -178,7 +202,11 @@ void add_exec_command(CLI::App& app, int& exit_code) {
   exec->add_flag("--json", options->json, "print the whole result (or, with --stats, the stage table) as JSON");
   exec->add_option("--repeat", options->repeat, "run N times (with --stats: the stage table over them)");
   exec->add_flag("--stats", options->stats, "print per-stage p50/p95/p99/max instead of the output");
+  CLI::Option* remote = exec->add_option("--remote", options->remote,
+                   "execute on a kiln service (http://HOST:PORT or unix:/PATH) instead of in process; "
+                   "the execute token from $KILN_EXEC_TOKEN");
   add_registry_option(exec, options->registry);
+  remote->excludes(exec->get_option("--registry"));
   exec->callback([options, &exit_code] { exit_code = run_exec(*options); });
 }
 

@@ -1,10 +1,12 @@
 #include "execute/local_executor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "execute/wasi_command.h"
@@ -31,6 +33,7 @@ struct EpStats {
   std::array<StageHistogram, kStageCount> stages;
   StageHistogram overhead;
   std::array<std::atomic<uint64_t>, kExecStatusCount> by_status{};
+  std::array<std::atomic<uint64_t>, kErrorKindSlots> errors_by_kind{};
   std::atomic<uint64_t> calls{0};  // drives input-validation sampling
 };
 
@@ -268,6 +271,10 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
   for (int s = 0; s < kStageCount; ++s) stats.stages[s].record(static_cast<uint64_t>(result.stages[s].count()));
   stats.overhead.record(static_cast<uint64_t>((total - result.stage(Stage::Run)).count()));
   stats.by_status[static_cast<int>(result.status)].fetch_add(1, std::memory_order_relaxed);
+  if (result.error) {
+    const auto kind = static_cast<size_t>(result.error->kind);
+    if (kind < stats.errors_by_kind.size()) stats.errors_by_kind[kind].fetch_add(1, std::memory_order_relaxed);
+  }
   return result;
 }
 
@@ -335,8 +342,42 @@ std::vector<StageStats> LocalExecutor::stats() const {
     for (int i = 0; i < kStageCount; ++i) s.stages[i] = stats->stages[i].percentiles();
     s.overhead = stats->overhead.percentiles();
     for (size_t i = 0; i < s.by_status.size(); ++i) s.by_status[i] = stats->by_status[i].load(std::memory_order_relaxed);
+    for (int i = 0; i < kStageCount; ++i) s.stage_buckets[i] = stats->stages[i].latency_buckets();
+    s.overhead_buckets = stats->overhead.latency_buckets();
+    for (size_t i = 0; i < s.errors_by_kind.size(); ++i) {
+      s.errors_by_kind[i] = stats->errors_by_kind[i].load(std::memory_order_relaxed);
+    }
     out.push_back(std::move(s));
   }
+  return out;
+}
+
+// Off the hot path: one snapshot load, then each pool's own lock briefly.
+std::vector<PoolStats> LocalExecutor::pool_stats() const {
+  std::shared_ptr<const Index> index = impl_->index.load(std::memory_order_acquire);
+  std::vector<PoolStats> out;
+  std::vector<const InstancePool*> seen;
+  for (const auto& [name, entry] : index->eps) {
+    for (const auto& [scope, binding] : entry.by_scope) {
+      if (!binding->loaded || !binding->loaded->pool) continue;
+      const InstancePool* pool = binding->loaded->pool.get();
+      if (std::find(seen.begin(), seen.end(), pool) != seen.end()) continue;
+      seen.push_back(pool);
+      InstancePoolStats pool_stats = pool->stats();
+      PoolStats s;
+      s.extension_point = name;
+      s.extension = binding->extension.name;
+      s.version = binding->extension.version;
+      s.module_sha256 = binding->extension.module.sha256;
+      s.idle = pool_stats.idle;
+      s.leased = pool_stats.leased;
+      out.push_back(std::move(s));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const PoolStats& a, const PoolStats& b) {
+    return std::tie(a.extension_point, a.extension, a.version, a.module_sha256) <
+           std::tie(b.extension_point, b.extension, b.version, b.module_sha256);
+  });
   return out;
 }
 

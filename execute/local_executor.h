@@ -40,6 +40,9 @@ class LocalExecutor final : public Executor {
   ExecResult execute(std::string_view extension_point, std::string_view scope,
                      std::span<const uint8_t> input) override;
   std::vector<StageStats> stats() const override;
+  // One entry per pool the current index binds, sorted by extension point,
+  // extension and version.
+  std::vector<PoolStats> pool_stats() const override;
 
   // Rebuilds the index now if the registry changed (what the poller does).
   Result<void> refresh();

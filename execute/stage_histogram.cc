@@ -49,6 +49,23 @@ uint64_t StageHistogram::quantile(double q) const {
   return max_ns();
 }
 
+LatencyBuckets StageHistogram::latency_buckets() const {
+  LatencyBuckets out;
+  int bound = 0;
+  uint64_t seen = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    // Buckets ascend: every bound below this bucket's upper bound has
+    // seen all it will.
+    const uint64_t upper = upper_bound(i);
+    while (bound < kLatencyBoundCount && kLatencyBoundsNs[bound] < upper) out.le[bound++] = seen;
+    seen += bucket_count(i);
+  }
+  while (bound < kLatencyBoundCount) out.le[bound++] = seen;
+  out.count = seen;
+  out.sum_ns = sum_ns();
+  return out;
+}
+
 Percentiles StageHistogram::percentiles() const {
   return {count(), quantile(0.50), quantile(0.95), quantile(0.99), max_ns(), sum_ns()};
 }

@@ -21,6 +21,24 @@ struct Percentiles {
   uint64_t sum_ns = 0;
 };
 
+// The fixed `le` bounds of the exported (Prometheus) histograms: 1 µs to
+// 10 s in 1-2.5-5 steps, in nanoseconds; +Inf is the count.
+inline constexpr int kLatencyBoundCount = 22;
+inline constexpr std::array<uint64_t, kLatencyBoundCount> kLatencyBoundsNs = {
+    1'000,         2'500,         5'000,         10'000,         25'000,        50'000,
+    100'000,       250'000,       500'000,       1'000'000,      2'500'000,     5'000'000,
+    10'000'000,    25'000'000,    50'000'000,    100'000'000,    250'000'000,   500'000'000,
+    1'000'000'000, 2'500'000'000, 5'000'000'000, 10'000'000'000};
+
+// A histogram as Prometheus' classic _bucket / _sum / _count series want
+// it: le[i] is how many values were at most kLatencyBoundsNs[i]
+// (cumulative, non-decreasing); count is the +Inf bucket.
+struct LatencyBuckets {
+  std::array<uint64_t, kLatencyBoundCount> le{};
+  uint64_t count = 0;
+  uint64_t sum_ns = 0;
+};
+
 class StageHistogram {
  public:
   static constexpr int kSubBuckets = 16;
@@ -43,6 +61,15 @@ class StageHistogram {
   uint64_t bucket_count(int i) const { return buckets_[i].load(std::memory_order_relaxed); }
   static uint64_t upper_bound(int bucket);
   static int bucket_of(uint64_t ns);
+
+  // The buckets folded onto kLatencyBoundsNs. A log-linear bucket counts
+  // toward a bound when its upper_bound() is at most the bound, so the
+  // bucket straddling a bound is left to the next one: each `le` count
+  // under-counts by at most that one bucket's values, whose width is 1/16
+  // (6.25%) of its power of two. count is the sum of the buckets read here
+  // (not count()), so +Inf always equals the _count exported beside it
+  // even while other threads record.
+  LatencyBuckets latency_buckets() const;
 
  private:
   std::array<std::atomic<uint64_t>, kBuckets> buckets_{};

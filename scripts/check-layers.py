@@ -45,7 +45,7 @@ LAYERS = [
     ("capi", ["base", "runtime", "host"]),
     ("server", ["base", "runtime", "host", "schema", "registry", "deploy", "execute", "workflows"]),
     ("cli", ["base", "wasm", "rt", "backends", "runtime", "host", "schema", "registry", "deploy", "library",
-             "execute", "workflows", "spectest"]),
+             "execute", "workflows", "spectest", "server"]),  # server: `kiln serve` starts it
 ]
 
 # The one upward edge: backends implement the interface runtime/ declares,
