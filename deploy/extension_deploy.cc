@@ -10,6 +10,16 @@
 
 namespace kiln::deploy {
 
+registry::ModuleRecord compile_record(const PreparedModule& prepared) {
+  registry::ModuleRecord record;
+  record.sha256 = prepared.sha256;
+  record.size = prepared.size;
+  record.backend = prepared.backend == BackendKind::Aot ? "aot" : "interp";
+  record.interp_reason = prepared.interp_reason;
+  record.compile_seconds = prepared.compile_seconds;
+  return record;
+}
+
 Result<std::string> normalize_config(const registry::ExtensionPoint& ep, const std::string& config_text) {
   std::string_view text = config_text.empty() ? std::string_view("{}") : std::string_view(config_text);
   if (auto scan = base::scan_json(text, ErrorKind::InvalidConfig, "config"); !scan) return scan.error();
@@ -71,11 +81,7 @@ Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std
   record.config = request.config.empty() ? std::string() : config;
   record.priority = request.priority;
   record.extension_point_version = ep->version;
-  record.module.sha256 = prepared->sha256;
-  record.module.size = bytes.size();
-  record.module.backend = prepared->backend == BackendKind::Aot ? "aot" : "interp";
-  record.module.interp_reason = prepared->interp_reason;
-  record.module.compile_seconds = prepared->compile_seconds;
+  record.module = compile_record(*prepared);
   record.bytes = bytes;
   record.who = request.who;
   auto extension = registry.deploy(record);

@@ -37,6 +37,9 @@ struct ExtensionDeployResult {
 Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std::span<const uint8_t> bytes,
                                                const ExtensionDeployRequest& request);
 
+// What the registry keeps of how a module was compiled.
+registry::ModuleRecord compile_record(const PreparedModule& prepared);
+
 // Parses config JSON and checks it against the extension point's config
 // schema; returns it compact, as it will be spliced into inputs.
 Result<std::string> normalize_config(const registry::ExtensionPoint& ep, const std::string& config_text);

@@ -244,15 +244,7 @@ Result<ExtensionPoint> Registry::extension_point(const std::string& name, std::o
 Result<Extension> Registry::deploy(const DeployRecord& record) {
   auto tx = db_->begin();
   if (!tx) return tx.error();
-  auto add_module = db_->prepare(std::string("INSERT OR IGNORE INTO modules VALUES (?, ?, ?, ?, ?, ?, ") + kNow + ")");
-  if (!add_module) return add_module.error();
-  add_module->bind(1, record.module.sha256)
-      .bind(2, static_cast<int64_t>(record.module.size))
-      .bind_blob(3, record.bytes)
-      .bind(4, record.module.backend)
-      .bind(5, record.module.interp_reason)
-      .bind(6, record.module.compile_seconds);
-  if (auto done = add_module->run(); !done) return done.error();
+  if (auto stored = insert_module(record.module, record.bytes); !stored) return stored.error();
   base::crash_point("registry.module_stored");
 
   auto next = db_->prepare(
@@ -389,6 +381,25 @@ Result<Extension> Registry::set_enabled(const std::string& ep, const std::string
   if (auto done = update->run(); !done) return done.error();
   if (auto committed = tx->commit(); !committed) return committed.error();
   return read_version(ep, scope, current->name, current->live_version);
+}
+
+Result<void> Registry::insert_module(const ModuleRecord& module, std::span<const uint8_t> bytes) {
+  auto add = db_->prepare(std::string("INSERT OR IGNORE INTO modules VALUES (?, ?, ?, ?, ?, ?, ") + kNow + ")");
+  if (!add) return add.error();
+  add->bind(1, module.sha256)
+      .bind(2, static_cast<int64_t>(module.size))
+      .bind_blob(3, bytes)
+      .bind(4, module.backend)
+      .bind(5, module.interp_reason)
+      .bind(6, module.compile_seconds);
+  return add->run();
+}
+
+Result<void> Registry::put_module(const ModuleRecord& module, std::span<const uint8_t> bytes) {
+  auto tx = db_->begin();
+  if (!tx) return tx.error();
+  if (auto stored = insert_module(module, bytes); !stored) return stored.error();
+  return tx->commit();
 }
 
 Result<std::vector<uint8_t>> Registry::module_bytes(const std::string& sha256) {

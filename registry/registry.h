@@ -112,6 +112,9 @@ class Registry {
   Result<Extension> set_enabled(const std::string& ep, const std::string& scope, const std::string& name,
                                 bool enabled, const std::string& who);
 
+  // Stores a module (once per hash) without deploying it: an upload that a
+  // later deploy names by its SHA-256.
+  Result<void> put_module(const ModuleRecord& module, std::span<const uint8_t> bytes);
   Result<std::vector<uint8_t>> module_bytes(const std::string& sha256);
   // Changes whenever another connection commits (PRAGMA data_version): a
   // cheap poll for "has anything changed".
@@ -121,6 +124,7 @@ class Registry {
  private:
   Registry(std::unique_ptr<SqliteDb> db, std::string path);
   Result<void> migrate();
+  Result<void> insert_module(const ModuleRecord& module, std::span<const uint8_t> bytes);
   Result<Extension> resolve_single(const std::string& ep, const std::string& scope, const std::string& name);
   Result<Extension> read_version(const std::string& ep, const std::string& scope, const std::string& name,
                                  int64_t version);

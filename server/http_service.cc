@@ -360,8 +360,6 @@ class Service {
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<execute::LocalExecutor> executor_;
   // Uploaded modules not yet deployed (deployed ones are in the registry).
-  std::mutex uploads_mutex_;
-  std::unordered_map<std::string, std::vector<uint8_t>> uploads_;
 };
 
 template <class Protocol>
@@ -871,9 +869,9 @@ Response Service::handle_admin(const Request& req, const Target& target) {
     options.cache_dir = registry_->cache_dir();
     auto prepared = deploy::prepare_module(bytes, options);
     if (!prepared) return error_response(prepared.error());
-    {
-      std::lock_guard lock(uploads_mutex_);
-      uploads_.try_emplace(prepared->sha256, bytes.begin(), bytes.end());
+    // Kept in the registry, so an upload survives a restart until deployed.
+    if (auto stored = registry_->put_module(deploy::compile_record(*prepared), bytes); !stored) {
+      return error_response(stored.error());
     }
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
@@ -929,20 +927,13 @@ Response Service::handle_admin(const Request& req, const Target& target) {
     request.priority = priority.value_or(0);
     request.module_name = "sha256:" + sha.substr(0, 12);
     request.who = kWho;
-    std::vector<uint8_t> bytes;
-    {
-      std::lock_guard lock(uploads_mutex_);
-      if (auto it = uploads_.find(sha); it != uploads_.end()) bytes = it->second;
+    auto bytes = registry_->module_bytes(sha);
+    if (!bytes && bytes.error().kind != ErrorKind::NotFound) return error_response(bytes.error());
+    if (!bytes) {
+      return error_response(http::status::not_found, "not_found",
+                            "no module sha256:" + sha + " (POST /v1/modules uploads it)", std::string("/module_sha256"));
     }
-    if (bytes.empty()) {
-      auto stored = registry_->module_bytes(sha);
-      if (!stored) {
-        return error_response(http::status::not_found, "not_found",
-                              "no module sha256:" + sha + " (POST /v1/modules uploads it)", std::string("/module_sha256"));
-      }
-      bytes = std::move(*stored);
-    }
-    auto deployed = deploy::deploy_extension(*registry_, bytes, request);
+    auto deployed = deploy::deploy_extension(*registry_, *bytes, request);
     if (!deployed) return error_response(deployed.error());
     (void)executor_->refresh();
     rapidjson::StringBuffer sb;

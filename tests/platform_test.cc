@@ -365,6 +365,22 @@ TEST_F(PlatformTest, RegistryKeepsExtensionPointVersions) {
   EXPECT_EQ(none.error().kind, ErrorKind::NotFound);
 }
 
+TEST_F(PlatformTest, UploadedModulesAreKeptOncePerHash) {
+  auto bytes = read_file(guest_path("platform_v1"));
+  registry::ModuleRecord record;
+  record.sha256 = "ab12";
+  record.size = bytes.size();
+  record.backend = "aot";
+  ASSERT_TRUE(registry_->put_module(record, bytes));
+  ASSERT_TRUE(registry_->put_module(record, bytes));  // the same hash again: kept once
+  auto stored = registry_->module_bytes("ab12");
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(*stored, bytes);
+  auto missing = registry_->module_bytes("cd34");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+}
+
 TEST_F(PlatformTest, RegistryFileFromANewerKilnIsRefused) {
   registry_.reset();
   {
