@@ -50,16 +50,7 @@ struct KilnProcess {
 // /dev/null when empty).
 inline KilnProcess spawn_kiln(const std::vector<std::string>& args, const std::vector<std::string>& env,
                               const std::string& log_path = "") {
-  // Built before fork(): the child may only make async-signal-safe calls.
-  std::vector<std::string> child_env = with_env(env);
-  std::vector<char*> envp;
-  for (std::string& entry : child_env) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  std::string binary = KILN_BINARY;
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv{binary.data()};
-  for (std::string& arg : copy) argv.push_back(arg.data());
-  argv.push_back(nullptr);
+  KilnCommand command(args, env);
   std::string out = log_path.empty() ? "/dev/null" : log_path;
 
   KilnProcess process;
@@ -74,7 +65,7 @@ inline KilnProcess spawn_kiln(const std::vector<std::string>& args, const std::v
       ::dup2(log, 1);
       ::dup2(log, 2);
     }
-    ::execve(binary.c_str(), argv.data(), envp.data());
+    ::execve(command.binary.c_str(), command.argv.data(), command.envp.data());
     ::_exit(127);
   }
   // Also from the parent: the group exists before any kill, whichever runs first.

@@ -23,6 +23,17 @@ struct ProcessResult {
 // entries of the same names: what run_kiln_env gives its child.
 std::vector<std::string> with_env(const std::vector<std::string>& env);
 
+// The kiln binary's argv and envp, built before fork(): the parent may have
+// other threads, and the child may only call async-signal-safe functions.
+// Owns the strings the pointers point into.
+struct KilnCommand {
+  KilnCommand(const std::vector<std::string>& args, const std::vector<std::string>& env);
+  KilnCommand(const KilnCommand&) = delete;
+  std::string binary;
+  std::vector<std::string> arg_strings, env_strings;
+  std::vector<char*> argv, envp;
+};
+
 // Runs the kiln binary with `args`, feeding `stdin_data`; captures stdout/stderr.
 ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& stdin_data = "");
 

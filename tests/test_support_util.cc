@@ -34,24 +34,22 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+KilnCommand::KilnCommand(const std::vector<std::string>& args, const std::vector<std::string>& env)
+    : binary(KILN_BINARY), arg_strings(args), env_strings(with_env(env)) {
+  argv.push_back(binary.data());
+  for (std::string& arg : arg_strings) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  for (std::string& entry : env_strings) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+}
+
 ProcessResult run_kiln(const std::vector<std::string>& args, const std::string& stdin_data) {
   return run_kiln_env(args, {}, stdin_data);
 }
 
 ProcessResult run_kiln_env(const std::vector<std::string>& args, const std::vector<std::string>& env,
                            const std::string& stdin_data) {
-  // Everything the child needs is built before fork(): the parent may have
-  // other threads, and the child may only call async-signal-safe functions.
-  std::vector<std::string> child_env = with_env(env);
-  std::vector<char*> envp;
-  for (std::string& entry : child_env) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  std::string binary = KILN_BINARY;
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  argv.push_back(binary.data());
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  KilnCommand command(args, env);
 
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
@@ -61,7 +59,7 @@ ProcessResult run_kiln_env(const std::vector<std::string>& args, const std::vect
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
-    execve(binary.c_str(), argv.data(), envp.data());
+    execve(command.binary.c_str(), command.argv.data(), command.envp.data());
     _exit(127);
   }
   close(in_pipe[0]);
