@@ -1,4 +1,5 @@
 #include "execute/wasi_command.h"
+#include <memory>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -13,13 +14,21 @@ namespace {
 // 32 KiB of values come from a buffer that is already there, so a small
 // document costs no allocation (RapidJSON's documented pattern); bigger
 // ones spill to the heap and are freed by the next use.
+// The buffer is on the heap, one per thread: 32 KiB in thread-local storage
+// itself would make libkiln.so's static TLS block too big for glibc to
+// dlopen it late (from Ruby's FFI, say: "cannot allocate memory in static
+// TLS block").
+struct ScratchDocument {
+  char values[32 * 1024];
+  rapidjson::MemoryPoolAllocator<> allocator{values, sizeof values};
+  rapidjson::Document doc{&allocator};
+};
+
 rapidjson::Document& scratch_document() {
-  thread_local char values[32 * 1024];
-  thread_local rapidjson::MemoryPoolAllocator<> allocator(values, sizeof values);
-  thread_local rapidjson::Document doc(&allocator);
-  doc.SetNull();
-  allocator.Clear();
-  return doc;
+  thread_local std::unique_ptr<ScratchDocument> scratch = std::make_unique<ScratchDocument>();
+  scratch->doc.SetNull();
+  scratch->allocator.Clear();
+  return scratch->doc;
 }
 
 Error json_error(ErrorKind kind, std::string_view what, const rapidjson::Document& doc) {

@@ -42,7 +42,9 @@ LAYERS = [
     ("workflows", ["base", "runtime", "host", "schema", "registry", "execute"]),
     ("spectest", ["base", "wasm", "runtime", "host"]),
     # Front doors.
-    ("capi", ["base", "runtime", "host"]),
+    # The C API wraps the Executor too (kiln_executor_*): execute/ and what
+    # its headers name.
+    ("capi", ["base", "runtime", "host", "schema", "registry", "execute"]),
     ("server", ["base", "runtime", "host", "schema", "registry", "deploy", "execute", "workflows"]),
     ("cli", ["base", "wasm", "rt", "backends", "runtime", "host", "schema", "registry", "deploy", "library",
              "execute", "workflows", "spectest", "server"]),  # server: `kiln serve` starts it

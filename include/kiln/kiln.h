@@ -371,6 +371,118 @@ KILN_API kiln_status_t kiln_linker_define_wasi(kiln_linker_t* linker);
  * output). On a lease's store it lasts until the lease is released. */
 KILN_API kiln_status_t kiln_store_set_wasi(kiln_store_t* store, const kiln_wasi_config_t* config);
 
+/* ==== Executing extensions =============================================== */
+
+/* The extension platform's one execution API (docs/platform.md): run the
+ * extension bound to an extension point for a scope, in this process on a
+ * registry file that `kiln deploy` fills, or on a kiln service over HTTP.
+ * Which one is configuration, not code: the same calls, the same results. */
+typedef struct kiln_executor_t kiln_executor_t;
+typedef struct kiln_exec_result_t kiln_exec_result_t;
+
+typedef struct kiln_executor_config_t {
+  /* Remote when set: "http://host:port" or "unix:/path/to.sock" (a kiln
+   * service, docs/http-api.md). Otherwise in process. */
+  const char* url;
+  /* The service's execute token (remote only; NULL: none). Never logged. */
+  const char* token;
+  /* Remote: the whole call's time limit; 0: 250 ms. A call that exceeds it,
+   * or finds the service down, is "not run" (see below). */
+  uint32_t timeout_ms;
+  /* In process: the registry file; NULL: the one `kiln` uses by default
+   * ($KILN_HOME/registry.db, else $XDG_DATA_HOME/kiln/registry.db, else
+   * ~/.local/share/kiln/registry.db). Deploys made meanwhile, by this or
+   * another process, are picked up within poll_ms (0: 200 ms). */
+  const char* registry;
+  uint32_t poll_ms;
+} kiln_executor_config_t;
+
+/* Zeroes `config`: in process, on the default registry. */
+KILN_API void kiln_executor_config_init(kiln_executor_config_t* config);
+/* Opens an executor. In process this opens the registry (an error if it
+ * cannot); remote, it checks the URL and connects on the first call. */
+KILN_API kiln_status_t kiln_executor_new(const kiln_executor_config_t* config, kiln_executor_t** out);
+/* Frees the executor. Every call on it, on any thread, must have returned;
+ * results already made stay valid. */
+KILN_API void kiln_executor_delete(kiln_executor_t* executor);
+
+/* Runs the extension bound to `extension_point` for `scope` on `input` (a
+ * JSON object, size bytes). Safe from many threads at once. Returns KILN_OK
+ * with a result whenever the call was made — whatever happened to the
+ * extension: the result's status says — and an error only for a bad
+ * argument (NULL pointers). Free the result with kiln_exec_result_delete. */
+KILN_API kiln_status_t kiln_executor_execute(kiln_executor_t* executor, const char* extension_point,
+                                             const char* scope, const uint8_t* input, size_t size,
+                                             kiln_exec_result_t** out);
+
+/* How an execution ended. Values are stable. */
+typedef enum kiln_exec_status_t {
+  KILN_EXEC_OK = 0,               /* ran; the output passed the output schema */
+  KILN_EXEC_NOT_RUN = 1,          /* nothing enabled is bound for the scope, or a remote service
+                                     is down or slow: the host goes on without customisation */
+  KILN_EXEC_INVALID_INPUT = 2,    /* the input is not JSON, too large, or fails the input schema */
+  KILN_EXEC_INVALID_OUTPUT = 3,   /* the output is too large, not JSON, or fails the output schema */
+  KILN_EXEC_EXTENSION_FAILED = 4, /* the guest exited non-zero */
+  KILN_EXEC_TRAPPED = 5,
+  KILN_EXEC_OUT_OF_FUEL = 6,
+  KILN_EXEC_DEADLINE = 7,
+  KILN_EXEC_ERROR = 8 /* no such extension point, a module that cannot load, a kiln failure */
+} kiln_exec_status_t;
+
+/* "ok", "not run", "invalid input", ... (as in `kiln exec --json`). */
+KILN_API const char* kiln_exec_status_name(kiln_exec_status_t status);
+
+/* The stages of the execute path, in order (docs/platform.md). */
+typedef enum kiln_exec_stage_t {
+  KILN_STAGE_LOOKUP = 0,
+  KILN_STAGE_VALIDATE_INPUT = 1,
+  KILN_STAGE_SERIALIZE = 2,
+  KILN_STAGE_ACQUIRE = 3,
+  KILN_STAGE_RUN = 4,
+  KILN_STAGE_READ_OUTPUT = 5,
+  KILN_STAGE_VALIDATE_OUTPUT = 6,
+  KILN_STAGE_TOTAL = 7
+} kiln_exec_stage_t;
+#define KILN_EXEC_STAGE_COUNT 8
+
+/* "lookup", "validate_input", ..., "total". */
+KILN_API const char* kiln_exec_stage_name(kiln_exec_stage_t stage);
+
+/* Everything a result holds besides its output and log. Strings point into
+ * the result and live as long as it; none is NULL ("" when unknown). */
+typedef struct kiln_exec_details_t {
+  kiln_exec_status_t status;
+  kiln_status_t error_kind;   /* KILN_OK for ok and not run (unless degraded: see error_message) */
+  const char* error_message;  /* "" when there is no error */
+  const char* error_pointer;  /* RFC 6901 pointer to the bad value, "" when none */
+  const char* extension_point;
+  const char* scope;         /* as asked */
+  const char* matched_scope; /* the binding that ran: the scope or "*" */
+  const char* extension;
+  int64_t version;
+  const char* module_sha256;
+  const char* backend; /* "aot" or "interp" */
+  int32_t exit_code;
+  bool log_truncated;
+  bool input_validated; /* the input schema was checked on this call */
+  uint64_t input_bytes;
+  uint64_t fuel_used, fuel_limit;
+  uint64_t memory_peak_bytes, memory_limit_bytes;
+  uint64_t run_ns, time_limit_ns;
+  uint64_t network_ns; /* remote: round trip minus the service's total; 0 in process */
+  uint64_t stage_ns[KILN_EXEC_STAGE_COUNT];
+} kiln_exec_details_t;
+
+KILN_API void kiln_exec_result_details(const kiln_exec_result_t* result, kiln_exec_details_t* out);
+/* The guest's output (JSON text), or NULL with *size 0 when it did not run. */
+KILN_API const char* kiln_exec_result_output(const kiln_exec_result_t* result, size_t* size);
+/* The guest's log (stderr), cut at the extension point's log limit. */
+KILN_API const char* kiln_exec_result_log(const kiln_exec_result_t* result, size_t* size);
+/* The whole result as one JSON object: the body `kiln exec --json` prints
+ * and the service answers (docs/abi.md, "The result"). */
+KILN_API const char* kiln_exec_result_json(kiln_exec_result_t* result, size_t* size);
+KILN_API void kiln_exec_result_delete(kiln_exec_result_t* result);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
