@@ -57,6 +57,11 @@ void write_number(Writer& w, const char* key, uint64_t value) {
   w.Uint64(value);
 }
 
+void write_string(Writer& w, const char* key, const char* value) {
+  w.Key(key);
+  w.String(value);
+}
+
 struct Quantiles {
   uint64_t p50, p95, p99, max;
 };
@@ -75,6 +80,64 @@ std::string micros(uint64_t ns) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", static_cast<double>(ns) / 1000.0);
   return text;
+}
+
+// What the runs used of each limit: fuel, peak memory, the guest's run
+// time. The limit is the last run's (fuel scales with the input's size,
+// and every run here has the same input).
+struct LimitRow {
+  const char* name;
+  const char* unit;
+  std::vector<uint64_t> used;
+  uint64_t limit = 0;
+};
+
+std::vector<LimitRow> limit_rows(const std::vector<execute::ExecResult>& results) {
+  std::vector<LimitRow> rows = {{"fuel", "instructions", {}, 0}, {"memory", "bytes", {}, 0}, {"time", "ns", {}, 0}};
+  for (const auto& r : results) {
+    rows[0].used.push_back(r.fuel_used);
+    rows[1].used.push_back(r.memory_peak_bytes);
+    rows[2].used.push_back(static_cast<uint64_t>(r.run_time.count()));
+    rows[0].limit = r.fuel_limit;
+    rows[1].limit = r.memory_limit_bytes;
+    rows[2].limit = static_cast<uint64_t>(r.time_limit.count());
+  }
+  return rows;
+}
+
+std::string percent_of(uint64_t used, uint64_t limit) {
+  if (limit == 0) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f%%", 100.0 * static_cast<double>(used) / static_cast<double>(limit));
+  return text;
+}
+
+void write_limits_json(Writer& w, std::vector<LimitRow>& rows) {
+  w.Key("limits");
+  w.StartObject();
+  for (auto& row : rows) {
+    Quantiles q = quantiles(row.used);
+    w.Key(row.name);
+    w.StartObject();
+    write_string(w, "unit", row.unit);
+    write_number(w, "p50", q.p50);
+    write_number(w, "p95", q.p95);
+    write_number(w, "max", q.max);
+    write_number(w, "limit", row.limit);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+void print_limits_table(std::vector<LimitRow>& rows) {
+  std::printf("\n%-26s %12s %12s %12s %14s %8s\n", "used of limit", "p50", "p95", "max", "limit", "max %");
+  for (auto& row : rows) {
+    Quantiles q = quantiles(row.used);
+    std::string label = std::string(row.name) + " (" + row.unit + ")";
+    std::printf("%-26s %12llu %12llu %12llu %14llu %8s\n", label.c_str(), static_cast<unsigned long long>(q.p50),
+                static_cast<unsigned long long>(q.p95), static_cast<unsigned long long>(q.max),
+                static_cast<unsigned long long>(row.limit), percent_of(q.max, row.limit).c_str());
+  }
 }
 
 void print_stats(const ExecOptions& options, const std::vector<execute::ExecResult>& results, bool json) {
@@ -111,6 +174,8 @@ void print_stats(const ExecOptions& options, const std::vector<execute::ExecResu
       w.EndObject();
     }
     w.EndObject();
+    auto limits = limit_rows(results);
+    write_limits_json(w, limits);
     w.EndObject();
     std::printf("%s\n", buffer.GetString());
     return;
@@ -126,6 +191,8 @@ void print_stats(const ExecOptions& options, const std::vector<execute::ExecResu
     std::printf("%-26s %10s %10s %10s %10s\n", label.c_str(), micros(q.p50).c_str(), micros(q.p95).c_str(),
                 micros(q.p99).c_str(), micros(q.max).c_str());
   }
+  auto limits = limit_rows(results);
+  print_limits_table(limits);
 }
 
 int run_exec(const ExecOptions& options) {

@@ -427,12 +427,25 @@ TEST_F(PlatformCliTest, RepeatStatsJsonGivesEveryStage) {
   }
   EXPECT_LE(s["stages"]["run"]["max_ns"].GetUint64(), s["stages"]["total"]["max_ns"].GetUint64());
   EXPECT_LE(s["stages"]["overhead"]["p50_ns"].GetUint64(), s["stages"]["total"]["p50_ns"].GetUint64());
+  // What the runs used of each limit, beside the limit (the behave point's
+  // 5,000,000 fuel for a 2-byte input, 16 MiB, 5 s).
+  ASSERT_TRUE(s.HasMember("limits")) << stats.out;
+  const auto& fuel = s["limits"]["fuel"];
+  EXPECT_STREQ(fuel["unit"].GetString(), "instructions");
+  EXPECT_GT(fuel["p50"].GetUint64(), 0u);
+  EXPECT_LE(fuel["max"].GetUint64(), fuel["limit"].GetUint64());
+  EXPECT_EQ(fuel["limit"].GetUint64(), 5'000'000u + 10'000u);  // 2 bytes: one KiB, rounded up
+  EXPECT_EQ(s["limits"]["memory"]["limit"].GetUint64(), 16u << 20);
+  EXPECT_GT(s["limits"]["memory"]["max"].GetUint64(), 0u);
+  EXPECT_EQ(s["limits"]["time"]["limit"].GetUint64(), 5'000'000'000u);
+  EXPECT_STREQ(s["limits"]["time"]["unit"].GetString(), "ns");
 
   // Without --json: the table, overhead last.
   ProcessResult table = exec_cli("{}", "shop-1", {"--repeat", "20", "--stats"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("20 runs"), std::string::npos) << table.out;
-  for (const char* row : {"lookup", "validate_input", "run (the guest)", "total", "overhead (total - run)"}) {
+  for (const char* row : {"lookup", "validate_input", "run (the guest)", "total", "overhead (total - run)",
+                          "used of limit", "fuel (instructions)", "memory (bytes)", "time (ns)"}) {
     EXPECT_NE(table.out.find(row), std::string::npos) << row << " missing from\n" << table.out;
   }
   EXPECT_EQ(table.out.find("{\"result\""), std::string::npos) << table.out;
