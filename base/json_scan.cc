@@ -41,6 +41,11 @@ Result<JsonScan> scan_json(std::string_view text, ErrorKind kind, std::string_vi
   rapidjson::MemoryStream stream(text.data(), text.size());
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   rapidjson::ParseResult parsed = reader.Parse<kFlags>(stream, scanner);
+  // RapidJSON's streams read a NUL byte as the end of the text, so
+  // `{}\0anything` parses; the bytes past it are not JSON.
+  if (parsed && stream.Tell() != text.size()) {
+    parsed.Set(rapidjson::kParseErrorDocumentRootNotSingular, stream.Tell());
+  }
   if (parsed) return scanner.scan;
   ErrorLocation where;
   where.offset = parsed.Offset();

@@ -1,5 +1,6 @@
 # `cmake --install`: what an embedder needs (issue 5, packaging).
 #   include/kiln/*.h              the C++ API and the C API (kiln.h)
+#   include/kiln/guest/kiln_guest.h   for guests: the kiln-reactor ABI in C
 #   lib/libkiln.a, libkiln_rt.a   the full library (compile + run) and rt/
 #   lib/libkiln.so*               the run-time library for FFI hosts
 #   lib/cmake/kiln/               find_package(kiln): kiln::kiln (static),
@@ -20,6 +21,8 @@ install(TARGETS kiln RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 file(GLOB KILN_PUBLIC_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/kiln/*.h ${CMAKE_SOURCE_DIR}/include/kiln/*.hpp)
 install(FILES ${KILN_PUBLIC_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kiln)
+# For guest authors, not hosts: the kiln-reactor ABI in C (docs/abi.md).
+install(FILES ${CMAKE_SOURCE_DIR}/include/kiln/guest/kiln_guest.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/kiln/guest)
 install(FILES ${CMAKE_SOURCE_DIR}/rt/wasm-rt.h ${CMAKE_SOURCE_DIR}/backends/aot/artifact_abi.h
         DESTINATION ${KILN_INSTALL_RT_INCLUDE_DIR})
 

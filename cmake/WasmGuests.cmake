@@ -15,14 +15,15 @@ function(kiln_add_guests target)
     if(ext STREQUAL ".c")
       set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)
       # reactor_*.c are libraries (exports, no main): `_initialize` runs
-      # their constructors.
+      # their constructors. Guests may include <kiln/guest/kiln_guest.h>.
       set(model)
       if(stem MATCHES "^reactor_")
         set(model -mexec-model=reactor)
       endif()
       add_custom_command(OUTPUT ${out}
-        COMMAND ${KILN_WASI_CC} --target=wasm32-wasi ${model} -O2 -Wall -Wl,--strip-all -o ${out} ${src}
-        DEPENDS ${src} COMMENT "clang --target=wasm32-wasi ${stem}.c" VERBATIM)
+        COMMAND ${KILN_WASI_CC} --target=wasm32-wasi ${model} -O2 -Wall -Wl,--strip-all
+                -I${CMAKE_SOURCE_DIR}/include -o ${out} ${src}
+        DEPENDS ${src} ${CMAKE_SOURCE_DIR}/include/kiln/guest/kiln_guest.h COMMENT "clang --target=wasm32-wasi ${stem}.c" VERBATIM)
     elseif(ext STREQUAL ".wat")
       set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)
       add_custom_command(OUTPUT ${out}

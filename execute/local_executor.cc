@@ -9,7 +9,10 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "execute/config_splice.h"
+#include "execute/kiln_reactor.h"
 #include "execute/wasi_command.h"
+#include "host/kiln_abi.h"
 #include "kiln/kiln.hpp"
 #include "kiln/wasi.h"
 #include "registry/registry.h"
@@ -41,6 +44,7 @@ struct EpStats {
 struct LoadedModule {
   std::optional<Module> module;
   std::shared_ptr<InstancePool> pool;
+  bool imports_wasi = false;  // a kiln-reactor guest its extension point lets use WASI: it gets a context
 };
 
 struct Binding {
@@ -73,6 +77,24 @@ ExecResult failed(ExecResult result, ExecStatus status, Error error) {
   return result;
 }
 
+// Ends `stage` at now, adding its time to the result (a stage may come in
+// two parts); the next stage starts at `mark`.
+std::chrono::nanoseconds end_stage(ExecResult& result, Stage stage, Clock::time_point& mark) {
+  Clock::time_point now = Clock::now();
+  std::chrono::nanoseconds took = now - mark;
+  result.stages[static_cast<int>(stage)] += took;
+  mark = now;
+  return took;
+}
+
+// A guest's WASI stderr after its kiln.log lines, within the same limit.
+void append_wasi_log(const registry::ExtensionPoint& ep, const host::WasiContext& wasi, ExecResult& result) {
+  std::string_view more = wasi.stderr_data();
+  const uint64_t room = ep.limits.max_log > result.log.size() ? ep.limits.max_log - result.log.size() : 0;
+  if (more.size() > room) result.log_truncated = true;
+  result.log.append(more.substr(0, room));
+}
+
 }  // namespace
 
 struct LocalExecutor::Impl {
@@ -101,6 +123,11 @@ struct LocalExecutor::Impl {
   std::shared_ptr<const Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
   ExecResult run(const EpEntry& entry, const Binding& binding, ExecResult result, std::span<const uint8_t> input,
                  Clock::time_point& mark);
+  // The ABI's part of run(): from the validated input to the validated output.
+  ExecResult run_command(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
+                         std::span<const uint8_t> input, Clock::time_point& mark);
+  ExecResult run_reactor(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
+                         std::span<const uint8_t> input, Clock::time_point& mark);
 };
 
 // Definitions are parsed (their schemas compiled) once per version.
@@ -141,7 +168,11 @@ std::shared_ptr<const Binding> LocalExecutor::Impl::make_binding(const registry:
   pool_config.limits.fuel = ep.limits.fuel;
   pool_config.limits.max_memory_bytes = ep.limits.memory;
   pool_config.limits.timeout = ep.limits.timeout;
+  // A reactor's _initialize runs once per instance, never per call.
+  if (ep.is_reactor()) pool_config.reactor_reset = InstancePoolConfig::ReactorReset::Snapshot;
   auto loaded = std::make_shared<LoadedModule>();
+  loaded->imports_wasi = std::any_of(module->info().imports.begin(), module->info().imports.end(),
+                                     [](const ImportDesc& i) { return i.module == "wasi_snapshot_preview1"; });
   loaded->module = std::move(*module);
   loaded->pool = InstancePool::create(std::move(*pre), pool_config);
   modules[key] = loaded;
@@ -218,6 +249,7 @@ Result<std::unique_ptr<LocalExecutor>> LocalExecutor::open(LocalExecutorConfig c
   if (!engine) return engine.error();
   impl->engine = std::move(*engine);
   host::add_wasi(impl->linker);
+  host::add_kiln_abi(impl->linker);
   impl->registry = std::move(*registry);
   impl->config = config;
   if (auto first = impl->refresh(true); !first) return first.error();
@@ -291,11 +323,6 @@ ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding
   result.fuel_limit = ep.limits.fuel_for_input(input.size());
   result.memory_limit_bytes = ep.limits.memory;
   result.time_limit = ep.limits.timeout;
-  auto lap = [&](Stage stage) {
-    Clock::time_point now = Clock::now();
-    result.stages[static_cast<int>(stage)] = now - mark;
-    mark = now;
-  };
   if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
 
   // Validate input: always its size, its JSON and its shape; the schema on
@@ -303,25 +330,31 @@ ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding
   double rate = config.validate_input_override >= 0 ? config.validate_input_override : ep.validate_input;
   result.input_validated = sampled(entry.stats->calls.fetch_add(1, std::memory_order_relaxed), rate);
   auto checked = check_input(ep, input, result.input_validated);
-  lap(Stage::ValidateInput);
+  end_stage(result, Stage::ValidateInput, mark);
   if (!checked) return failed(std::move(result), ExecStatus::InvalidInput, checked.error());
 
+  return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark)
+                         : run_command(ep, binding, std::move(result), input, mark);
+}
+
+ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, const Binding& binding,
+                                            ExecResult result, std::span<const uint8_t> input,
+                                            Clock::time_point& mark) {
   std::string stdin_data = with_config(input, binding.config_json);
-  lap(Stage::Serialize);
+  end_stage(result, Stage::Serialize, mark);
 
   std::optional<Trap> init_trap;
   auto lease = binding.loaded->pool->acquire(&init_trap);
   if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
-  auto context = attach_call_io(lease->store(), ep, ext, std::move(stdin_data),
-                                result.fuel_limit);
-  lap(Stage::Acquire);
+  auto context = attach_call_io(lease->store(), ep, binding.extension, std::move(stdin_data), result.fuel_limit);
+  end_stage(result, Stage::Acquire, mark);
 
   CallResult call = lease->instance().call("_start", {});
-  lap(Stage::Run);
+  end_stage(result, Stage::Run, mark);
 
   read_call(ep, *context, call, result);
   lease->release();
-  lap(Stage::ReadOutput);
+  end_stage(result, Stage::ReadOutput, mark);
 
   if (result.status == ExecStatus::Ok) {
     if (auto valid = check_output(ep, result.output); !valid) {
@@ -329,7 +362,58 @@ ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding
       result.error = valid.error();
     }
   }
-  lap(Stage::ValidateOutput);
+  end_stage(result, Stage::ValidateOutput, mark);
+  return result;
+}
+
+// The input is written into guest memory once; the output is validated
+// where the guest left it and copied once, into the result, before the
+// instance goes back to its pool. Acquire comes before serialize here: the
+// input goes into the leased instance's memory.
+ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, const Binding& binding,
+                                            ExecResult result, std::span<const uint8_t> input,
+                                            Clock::time_point& mark) {
+  std::optional<Trap> init_trap;
+  auto lease = binding.loaded->pool->acquire(&init_trap);
+  if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
+  Store& store = lease->store();
+  store.limits().fuel = result.fuel_limit;
+  auto call = host::attach_kiln_call(store, ep.limits.max_log);
+  std::shared_ptr<host::WasiContext> wasi;
+  if (binding.loaded->imports_wasi) wasi = attach_call_io(store, ep, binding.extension, "", result.fuel_limit);
+  end_stage(result, Stage::Acquire, mark);
+
+  const Instance& instance = lease->instance();
+  auto slice = write_reactor_input(instance, ConfigSplice(input, binding.config_json), result);
+  end_stage(result, Stage::Serialize, mark);
+
+  std::optional<uint64_t> packed;
+  if (slice) packed = call_reactor_entry(instance, ep, *slice, result);
+  result.run_time = end_stage(result, Stage::Run, mark);
+  result.memory_peak_bytes = instance.memory().size();
+
+  result.log.assign(call->log());
+  result.log_truncated = call->log_truncated();
+  if (wasi) append_wasi_log(ep, *wasi, result);
+  std::optional<std::string_view> output;
+  if (packed) {
+    auto range = reactor_output(instance, ep, *packed);
+    if (range) output = *range;
+    else result = failed(std::move(result), ExecStatus::InvalidOutput, range.error());
+  }
+  end_stage(result, Stage::ReadOutput, mark);
+
+  if (output) {
+    if (auto valid = check_output(ep, *output); !valid) {
+      result = failed(std::move(result), ExecStatus::InvalidOutput, valid.error());
+    } else {
+      result.output.assign(*output);
+      result.status = ExecStatus::Ok;
+    }
+  }
+  end_stage(result, Stage::ValidateOutput, mark);
+  lease->release();
+  end_stage(result, Stage::ReadOutput, mark);  // returning the instance, as wasi-command counts it
   return result;
 }
 

@@ -1,10 +1,10 @@
 #include "execute/wasi_command.h"
 #include <memory>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include "base/json_scan.h"
+#include "execute/config_splice.h"
 #include "kiln/store.h"
 
 namespace kiln::execute {
@@ -68,8 +68,8 @@ Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uin
   if (!scan->root_is_object) return pointer_error(ErrorKind::InvalidInput, "", "input: the root must be a JSON object");
   if (scan->has_config_member) {
     return pointer_error(ErrorKind::InvalidInput, "/config",
-                         "input: /config: the input may not have a top-level \"config\" member; the wasi-command "
-                         "ABI puts the extension's config there");
+                         "input: /config: the input may not have a top-level \"config\" member; the " + ep.abi +
+                             " ABI puts the extension's config there");
   }
   if (!with_schema) return {};
   // The sampled calls: the input schema, on a document.
@@ -83,18 +83,9 @@ Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uin
 }
 
 std::string with_config(std::span<const uint8_t> input, std::string_view config_json) {
-  std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
-  size_t close = text.find_last_of('}');
-  std::string_view body = text.substr(0, close);  // without the closing brace
-  // An empty object ("{ }") takes the member without a comma.
-  size_t last = body.find_last_not_of(" \t\r\n");
-  bool empty = last == std::string_view::npos || body[last] == '{';
-  std::string out;
-  out.reserve(body.size() + config_json.size() + 12);
-  out.append(body);
-  out.append(empty ? "\"config\":" : ",\"config\":");
-  out.append(config_json);
-  out.push_back('}');
+  ConfigSplice splice(input, config_json);
+  std::string out(splice.size(), '\0');
+  splice.write_to(reinterpret_cast<uint8_t*>(out.data()));
   return out;
 }
 
@@ -111,6 +102,18 @@ std::shared_ptr<host::WasiContext> attach_call_io(Store& store, const registry::
   auto context = std::make_shared<host::WasiContext>(std::move(wasi));
   host::attach_wasi(store, context);
   return context;
+}
+
+void fail_with_trap(const Trap& trap, ExecResult& result) {
+  ErrorKind kind = trap.kind == TrapKind::OutOfFuel  ? ErrorKind::OutOfFuel
+                   : trap.kind == TrapKind::Deadline ? ErrorKind::Deadline
+                                                     : ErrorKind::Trap;
+  result.status = kind == ErrorKind::OutOfFuel  ? ExecStatus::OutOfFuel
+                  : kind == ErrorKind::Deadline ? ExecStatus::Deadline
+                                                : ExecStatus::Trapped;
+  std::string detail = kind == ErrorKind::OutOfFuel ? " (limit " + std::to_string(result.fuel_limit) + ")" : "";
+  result.error = make_error(kind, result.extension + " v" + std::to_string(result.version) + ": " + trap.describe() +
+                                      detail);
 }
 
 void read_call(const registry::ExtensionPoint& ep, const host::WasiContext& context, const CallResult& call,
@@ -136,17 +139,9 @@ void read_call(const registry::ExtensionPoint& ep, const host::WasiContext& cont
         return;
       }
       break;
-    case CallResult::Status::Trapped: {
-      ErrorKind kind = call.trap.kind == TrapKind::OutOfFuel  ? ErrorKind::OutOfFuel
-                       : call.trap.kind == TrapKind::Deadline ? ErrorKind::Deadline
-                                                              : ErrorKind::Trap;
-      result.status = kind == ErrorKind::OutOfFuel  ? ExecStatus::OutOfFuel
-                      : kind == ErrorKind::Deadline ? ExecStatus::Deadline
-                                                    : ExecStatus::Trapped;
-      std::string detail = kind == ErrorKind::OutOfFuel ? " (limit " + std::to_string(result.fuel_limit) + ")" : "";
-      result.error = make_error(kind, who + ": " + call.trap.describe() + detail);
+    case CallResult::Status::Trapped:
+      fail_with_trap(call.trap, result);
       return;
-    }
     case CallResult::Status::Failed:
       result.status = ExecStatus::Error;
       result.error = make_error(ErrorKind::Internal, who + ": " + call.error);

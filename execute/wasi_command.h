@@ -37,6 +37,10 @@ std::shared_ptr<host::WasiContext> attach_call_io(Store& store, const registry::
                                                   const registry::Extension& ext, std::string stdin_data,
                                                   uint64_t fuel);
 
+// A trap (out of fuel and the deadline included) as `result`'s status and
+// error, naming the extension and version; both ABIs end a trapped call so.
+void fail_with_trap(const Trap& trap, ExecResult& result);
+
 // How the call ended, its output and log, into `result`.
 void read_call(const registry::ExtensionPoint& ep, const host::WasiContext& context, const CallResult& call,
                ExecResult& result);

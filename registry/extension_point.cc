@@ -173,6 +173,48 @@ Result<schema::JsonSchema> read_schema(const Value& value, std::string_view fiel
   return schema::JsonSchema::compile(value, field);
 }
 
+// What makes a module a kiln-reactor guest beyond its listed exports: a
+// memory for the host to write into, no `_start` (a WASI command's main
+// would never run), and an `_initialize`, if any, of the type toolchains give it.
+Result<void> check_reactor_shape(const ModuleInfo& info, const std::string& prefix, const std::string& ep_name) {
+  auto refuse = [&](const std::string& what) {
+    return make_error(ErrorKind::Contract, prefix + what + ", but extension point " + ep_name +
+                                               " uses the kiln-reactor ABI");
+  };
+  if (info.memories.empty()) return refuse("has no memory for the host to write the input into");
+  if (info.find_export("_start")) {
+    return refuse("exports _start (a WASI command; build a reactor: clang -mexec-model=reactor)");
+  }
+  const ExportDesc* init = info.find_export("_initialize");
+  if (init && (init->kind != ExternKind::Func || init->func_type != FuncType{})) {
+    return refuse("exports _initialize as " + init->type + ", not a function () -> ()");
+  }
+  return {};
+}
+
+// A kiln-reactor definition's exports: its entry and the allocator, each
+// with the ABI's type (added when not listed; refused when listed otherwise).
+Result<void> require_reactor_exports(ExtensionPoint& ep, const Refuser& refuse) {
+  const std::pair<std::string, std::string_view> required[] = {{ep.entry, kReactorEntryType},
+                                                               {std::string(kReactorAllocator), "(i32) -> (i32)"}};
+  for (const auto& requirement : required) {
+    const std::string& name = requirement.first;
+    const std::string_view type = requirement.second;
+    auto rule = std::find_if(ep.exports.begin(), ep.exports.end(), [&](const ExportRule& r) { return r.name == name; });
+    if (rule == ep.exports.end()) {
+      ep.exports.push_back(ExportRule{name, std::string(type)});
+    } else if (rule->type.empty()) {
+      rule->type = type;
+    } else if (rule->type != type) {
+      return refuse("exports", name + " must have type " + std::string(type) + " in the kiln-reactor ABI, not " +
+                                   rule->type);
+    }
+  }
+  bool lists_start = std::any_of(ep.exports.begin(), ep.exports.end(), [](const ExportRule& r) { return r.name == "_start"; });
+  if (lists_start) return refuse("exports", "_start is a WASI command's; a kiln-reactor guest has none");
+  return {};
+}
+
 }  // namespace
 
 uint64_t ExtensionPointLimits::fuel_for_input(uint64_t input_bytes) const {
@@ -187,6 +229,11 @@ bool ImportRule::allows(std::string_view import_module, std::string_view import_
 }
 
 bool ExtensionPoint::allows_import(std::string_view module, std::string_view name) const {
+  // kiln-reactor adds the kiln ABI to the WASI default: C guests import
+  // fd_write and friends through libc's formatting even when they never print.
+  if (imports_default && is_reactor() && module == kKilnImportModule) {
+    return std::find(std::begin(kKilnImports), std::end(kKilnImports), name) != std::end(kKilnImports);
+  }
   if (imports_default) return module == "wasi_snapshot_preview1" && !is_file_or_socket_call(name);
   return std::any_of(imports.begin(), imports.end(), [&](const ImportRule& rule) { return rule.allows(module, name); });
 }
@@ -200,10 +247,15 @@ Result<void> ExtensionPoint::check_module(const ModuleInfo& info, std::string_vi
     forbidden += (forbidden.empty() ? "" : ", ") + import.module + "." + import.name;
   }
   if (!forbidden.empty()) {
-    std::string why = imports_default ? " (the default allows WASI preview1 without files or sockets)"
-                                      : " (not in the extension point's imports)";
+    std::string why = !imports_default ? " (not in the extension point's imports)"
+                      : is_reactor()   ? " (the kiln-reactor default allows kiln.log and WASI preview1 without "
+                                         "files or sockets)"
+                                       : " (the default allows WASI preview1 without files or sockets)";
     return make_error(ErrorKind::Contract, prefix + "imports " + forbidden + ", which extension point " + name +
                                                " does not allow" + why);
+  }
+  if (is_reactor()) {
+    if (auto shape = check_reactor_shape(info, prefix, name); !shape) return shape.error();
   }
   for (const ExportRule& rule : exports) {
     const ExportDesc* found = info.find_export(rule.name);
@@ -251,6 +303,7 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
 
   ExtensionPoint ep;
   ep.definition.assign(json_text);
+  bool has_entry = false;
   for (auto member_it = doc.MemberBegin(); !(member_it == doc.MemberEnd()); ++member_it) {
     const auto& member = *member_it;
     std::string key(member.name.GetString(), member.name.GetStringLength());
@@ -264,6 +317,10 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
     } else if (key == "abi") {
       if (!v.IsString()) return refuse(key, "expected a string");
       ep.abi = v.GetString();
+    } else if (key == "entry") {
+      if (!v.IsString() || v.GetStringLength() == 0) return refuse(key, "expected an export name");
+      ep.entry = v.GetString();
+      has_entry = true;
     } else if (key == "combine") {
       if (!v.IsString()) return refuse(key, "expected a string");
       ep.combine = v.GetString();
@@ -289,7 +346,7 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
     } else if (key == "limits") {
       if (auto read = read_limits(v, ep.limits, refuse); !read) return read.error();
     } else {
-      return refuse(key, "unknown field (known: name, description, abi, input_schema, output_schema, config_schema, "
+      return refuse(key, "unknown field (known: name, description, abi, entry, input_schema, output_schema, config_schema, "
                          "imports, exports, validate_input, combine, limits)");
     }
   }
@@ -297,15 +354,25 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
   if (!is_valid_extension_point_name(ep.name)) {
     return refuse("name", "\"" + ep.name + "\" is not a dotted name like checkout.discounts (letters, digits, _ and -)");
   }
-  if (ep.abi != "wasi-command") return refuse("abi", "unknown ABI \"" + ep.abi + "\" (known: wasi-command)");
+  if (ep.abi != kAbiWasiCommand && ep.abi != kAbiKilnReactor) {
+    return refuse("abi", "unknown ABI \"" + ep.abi + "\" (known: wasi-command, kiln-reactor)");
+  }
   if (ep.combine != "single") return refuse("combine", "unknown mode \"" + ep.combine + "\" (known: single)");
   if (!ep.input_schema) return refuse("input_schema", "required");
   if (!ep.output_schema) return refuse("output_schema", "required");
   // The wasi-command ABI puts the extension's config into the input as
   // its top-level "config" member: the input cannot have one of its own.
   if (ep.input_schema->declares_property("config")) {
-    return refuse("input_schema", "declares a top-level \"config\" property, which the wasi-command ABI reserves "
-                                  "for the extension's config");
+    return refuse("input_schema", "declares a top-level \"config\" property, which the " + ep.abi +
+                                      " ABI reserves for the extension's config");
+  }
+  if (ep.is_reactor()) {
+    if (!has_entry) ep.entry = "run";
+    if (auto exports = require_reactor_exports(ep, refuse); !exports) return exports.error();
+    return ep;
+  }
+  if (has_entry && ep.entry != "_start") {
+    return refuse("entry", "a wasi-command extension always runs through _start; \"entry\" is for kiln-reactor");
   }
   // A wasi-command extension is run through `_start`, listed or not.
   bool lists_start = std::any_of(ep.exports.begin(), ep.exports.end(), [](const ExportRule& r) { return r.name == "_start"; });

@@ -47,10 +47,24 @@ struct ExportRule {
   std::string type;  // empty: any function type
 };
 
+// The ABIs an extension point may name (docs/abi.md).
+inline constexpr std::string_view kAbiWasiCommand = "wasi-command";
+inline constexpr std::string_view kAbiKilnReactor = "kiln-reactor";
+// The kiln-reactor ABI's fixed parts: the import module the host defines
+// (host/kiln_abi.h) and the allocator the host writes the input with.
+inline constexpr std::string_view kKilnImportModule = "kiln";
+inline constexpr std::string_view kReactorAllocator = "kiln_alloc";
+inline constexpr std::string_view kReactorEntryType = "(i32, i32) -> (i64)";
+// What a kiln-reactor guest may import from "kiln" by default.
+inline constexpr std::string_view kKilnImports[] = {"log"};
+
 struct ExtensionPoint {
   std::string name;         // dotted, e.g. "checkout.discounts"
   std::string description;
-  std::string abi = "wasi-command";
+  std::string abi{kAbiWasiCommand};
+  // The export a call runs: "_start" for wasi-command; for kiln-reactor
+  // the definition's "entry", "run" by default.
+  std::string entry = "_start";
   std::string combine = "single";
   double validate_input = 1.0;  // fraction of runs whose input is schema-checked
   std::vector<ImportRule> imports;
@@ -68,6 +82,7 @@ struct ExtensionPoint {
   // forbidden import, missing export or mistyped export, named.
   Result<void> check_module(const ModuleInfo& info, std::string_view module_name) const;
   bool allows_import(std::string_view module, std::string_view name) const;
+  bool is_reactor() const { return abi == kAbiKilnReactor; }
 };
 
 // Parses and checks a definition. Unknown fields, wrong types, bad or

@@ -1,9 +1,11 @@
 #include "kiln/instance_pool.h"
 
+#include <atomic>
 #include <mutex>
 #include <vector>
 
 #include "kiln/store.h"
+#include "runtime/memory_snapshot.h"
 #include "runtime/store_internals.h"
 
 namespace kiln {
@@ -12,13 +14,24 @@ struct PooledInstance::Slot {
   std::unique_ptr<Store> store;
   uint32_t instance = 0;
   uint64_t resident_bytes = 0;  // memory 0 as the instance stands, reset
+  std::unique_ptr<MemorySnapshot> snapshot;  // a snapshotted reactor's initialized memory
 };
 
 struct InstancePool::Impl {
-  Impl(InstancePre p, InstancePoolConfig c) : pre(std::move(p)), config(std::move(c)) {}
+  Impl(InstancePre p, InstancePoolConfig c)
+      : pre(std::move(p)),
+        config(std::move(c)),
+        snapshots(config.reactor_reset == InstancePoolConfig::ReactorReset::Snapshot && pre.is_reactor() &&
+                  MemorySnapshot::is_exact_for(pre.module().info())) {}
+
+  // A new slot's instance, initialized; its snapshot taken when `snapshots`.
+  Result<void> make_instance(PooledInstance::Slot& slot, std::optional<Trap>* trap);
+  // Back to the state a new instance has; false when it cannot be.
+  bool reset(PooledInstance::Slot& slot);
 
   InstancePre pre;
   InstancePoolConfig config;
+  const bool snapshots;
   mutable std::mutex mutex;
   std::vector<std::unique_ptr<PooledInstance::Slot>> idle;  // guarded by mutex, and so is what follows
   std::size_t leased = 0;
@@ -26,7 +39,36 @@ struct InstancePool::Impl {
   uint64_t created = 0;
   uint64_t reused = 0;
   uint64_t discarded = 0;
+  std::atomic<uint64_t> initialized{0};
 };
+
+Result<void> InstancePool::Impl::make_instance(PooledInstance::Slot& slot, std::optional<Trap>* trap) {
+  slot.store = std::make_unique<Store>(pre.module().engine());
+  slot.store->limits() = config.limits;
+  auto instance = pre.instantiate(*slot.store, trap, /*initialize=*/!snapshots);
+  if (!instance) return instance.error();
+  slot.instance = instance->index();
+  if (pre.is_reactor()) initialized.fetch_add(1, std::memory_order_relaxed);
+  if (!snapshots) return {};
+  // Which chunks are non-zero before `_initialize` (data segments), so the
+  // snapshot also keeps those it zeroes.
+  std::vector<bool> fresh = MemorySnapshot::nonzero_chunks(instance->memory());
+  if (auto ran = pre.initialize(*instance, trap); !ran) return ran.error();
+  slot.snapshot = std::make_unique<MemorySnapshot>(MemorySnapshot::capture(instance->memory(), fresh));
+  return {};
+}
+
+bool InstancePool::Impl::reset(PooledInstance::Slot& slot) {
+  Store& store = *slot.store;
+  Store::Impl& s = store.impl();
+  const uint32_t backend_index = s.record(slot.instance).backend_index;
+  if (!s.backend->can_reset(backend_index)) return false;
+  if (!s.backend->reset_instance(backend_index, s.instantiate_options(), nullptr).ok()) return false;
+  Instance instance(&store, slot.instance);
+  if (slot.snapshot) return slot.snapshot->restore(instance).ok();
+  if (pre.is_reactor()) initialized.fetch_add(1, std::memory_order_relaxed);
+  return pre.initialize(instance).ok();
+}
 
 // ---- PooledInstance ---------------------------------------------------------
 
@@ -89,15 +131,11 @@ Result<PooledInstance> InstancePool::acquire(std::optional<Trap>* trap) {
   if (!slot) {
     // Instantiated outside the lock: it can run a start function.
     slot = std::make_unique<PooledInstance::Slot>();
-    slot->store = std::make_unique<Store>(impl_->pre.module().engine());
-    slot->store->limits() = impl_->config.limits;
-    auto instance = impl_->pre.instantiate(*slot->store, trap);
-    if (!instance) {
+    if (auto made = impl_->make_instance(*slot, trap); !made) {
       std::lock_guard lock(impl_->mutex);
       --impl_->leased;
-      return instance.error();
+      return made.error();
     }
-    slot->instance = instance->index();
   }
   if (impl_->config.on_acquire) impl_->config.on_acquire(*slot->store);
   return PooledInstance(shared_from_this(), std::move(slot));
@@ -105,15 +143,9 @@ Result<PooledInstance> InstancePool::acquire(std::optional<Trap>* trap) {
 
 void InstancePool::give_back(std::unique_ptr<PooledInstance::Slot> slot) {
   Store& store = *slot->store;
-  Store::Impl& s = store.impl();
   store.clear_host_data();
   store.limits() = impl_->config.limits;
-  const uint32_t backend_index = s.record(slot->instance).backend_index;
-  bool reset = false;
-  if (s.backend->can_reset(backend_index)) {
-    reset = s.backend->reset_instance(backend_index, s.instantiate_options(), nullptr).ok() &&
-            impl_->pre.initialize(Instance(&store, slot->instance)).ok();
-  }
+  const bool reset = impl_->reset(*slot);
   if (reset) slot->resident_bytes = Instance(&store, slot->instance).memory().size();
 
   std::unique_ptr<PooledInstance::Slot> dropped;  // destroyed outside the lock
@@ -137,6 +169,7 @@ InstancePoolStats InstancePool::stats() const {
   stats.created = impl_->created;
   stats.reused = impl_->reused;
   stats.discarded = impl_->discarded;
+  stats.initialized = impl_->initialized.load(std::memory_order_relaxed);
   return stats;
 }
 

@@ -61,7 +61,9 @@ Result<InstancePre> InstancePre::create(const Module& module, const Linker& link
 
 const Module& InstancePre::module() const { return impl_->module; }
 
-Result<Instance> InstancePre::instantiate(Store& store, std::optional<Trap>* trap) const {
+bool InstancePre::is_reactor() const { return impl_->reactor; }
+
+Result<Instance> InstancePre::instantiate(Store& store, std::optional<Trap>* trap, bool run_initialize) const {
   Store::Impl& s = store.impl();
   std::vector<Extern> imports;
   imports.reserve(impl_->imports.size());
@@ -75,7 +77,7 @@ Result<Instance> InstancePre::instantiate(Store& store, std::optional<Trap>* tra
     }
   }
   auto instance = s.instantiate(store, impl_->module, imports, trap);
-  if (!instance || !impl_->reactor) return instance;
+  if (!instance || !impl_->reactor || !run_initialize) return instance;
   if (auto initialized = initialize(*instance, trap); !initialized) return initialized.error();
   return instance;
 }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include <rapidjson/document.h>
 
@@ -472,17 +473,22 @@ TEST_F(PlatformCliTest, ConfigFromAFile) {
 }
 
 // The examples (examples/README.md): each deployed with its extension
-// point and config, executed on its sample input, gives its expected output.
-class PlatformCliExampleTest : public PlatformCliTest, public ::testing::WithParamInterface<const char*> {};
+// point and config, executed on its sample input, gives its expected output;
+// built for both ABIs, the same logic gives the same output.
+class PlatformCliExampleTest : public PlatformCliTest,
+                               public ::testing::WithParamInterface<std::tuple<const char*, const char*>> {};
 
 TEST_P(PlatformCliExampleTest, ExampleGivesItsExpectedOutput) {
-  const std::string name = GetParam();
-  const std::string module = std::string(KILN_EXAMPLES_DIR) + "/" + name + ".wasm";
+  const std::string name = std::get<0>(GetParam());
+  const bool reactor = std::string(std::get<1>(GetParam())) == "kiln-reactor";
+  const std::string module = std::string(KILN_EXAMPLES_DIR) + "/" + name + (reactor ? "_reactor" : "") + ".wasm";
   if (!std::filesystem::exists(module)) GTEST_SKIP() << module << " is not built (ninja kiln_platform_examples)";
   const std::string source = std::string(KILN_SOURCE_DIR) + "/examples/" + name;
-  ProcessResult created = kiln({"ep", "create", source + "/extension_point.json"});
+  const std::string ep_file = source + (reactor ? "/extension_point_reactor.json" : "/extension_point.json");
+  ProcessResult created = kiln({"ep", "create", ep_file});
   ASSERT_EQ(created.exit_code, 0) << created.err;
-  std::string ep = parse(slurp(source + "/extension_point.json"))["name"].GetString();
+  std::string ep = parse(slurp(ep_file))["name"].GetString();
+  EXPECT_EQ(parse(slurp(ep_file))["abi"].GetString(), std::string(std::get<1>(GetParam())));
   ProcessResult deployed =
       kiln({"deploy", module, "--ep", ep, "--scope", "shop-1", "--config", "@" + source + "/config.json"});
   ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
@@ -505,7 +511,12 @@ TEST_P(PlatformCliExampleTest, ExampleGivesItsExpectedOutput) {
 }
 
 INSTANTIATE_TEST_SUITE_P(PlatformExamples, PlatformCliExampleTest,
-                         ::testing::Values("product_discount", "shipping_filter", "payment_reorder"));
+                         ::testing::Combine(::testing::Values("product_discount", "shipping_filter", "payment_reorder"),
+                                            ::testing::Values("wasi-command", "kiln-reactor")),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param)) +
+                                  (std::string(std::get<1>(info.param)) == "kiln-reactor" ? "_reactor" : "_command");
+                         });
 
 }  // namespace
 }  // namespace kiln::test

@@ -4,6 +4,9 @@
 // its memory cleared, data segments copied back, globals and tables
 // restored, the start function and `_initialize` run again — while its
 // pages stay resident, which is what makes acquire + call + release cheap.
+// With ReactorReset::Snapshot a reactor's `_initialize` runs once per
+// instance instead, and a reset restores the memory it left
+// (runtime/memory_snapshot.h).
 //
 // Bounded twice: at most `max_instances` exist at once (leased or idle), and
 // idle instances keep at most `max_resident_bytes` of memory; an instance
@@ -42,6 +45,14 @@ struct InstancePoolConfig {
   // on release, so one tenant's state never reaches the next. Runs on the
   // acquiring thread, possibly on several threads at once.
   std::function<void(Store&)> on_acquire;
+  // How a reactor (a module exporting `_initialize`) is reset between
+  // leases. Reinitialize: to a fresh instance, then `_initialize` again.
+  // Snapshot: `_initialize` runs once, when the pool makes the instance,
+  // and every reset restores memory 0 as it left it — the same state
+  // without the cost. Modules whose initialized state may not all be in
+  // memory 0 (MemorySnapshot::is_exact_for) are reinitialized regardless.
+  enum class ReactorReset { Reinitialize, Snapshot };
+  ReactorReset reactor_reset = ReactorReset::Reinitialize;
 };
 
 struct InstancePoolStats {
@@ -51,6 +62,7 @@ struct InstancePoolStats {
   uint64_t created = 0;         // instantiations from scratch
   uint64_t reused = 0;          // acquires served by a reset instance
   uint64_t discarded = 0;       // instances dropped (cap, or reset impossible)
+  uint64_t initialized = 0;     // `_initialize` runs (a reactor's; see ReactorReset)
 };
 
 // A leased instance. Move-only; returns to its pool when released or

@@ -29,9 +29,14 @@ class InstancePre {
   const Module& module() const;
 
   // Instantiates into `store`, runs the start function and then, for a
-  // reactor module (one exporting `_initialize`), `_initialize`. When
-  // either traps, fails with the trap's description and sets `trap`.
-  Result<Instance> instantiate(Store& store, std::optional<Trap>* trap = nullptr) const;
+  // reactor module (one exporting `_initialize`), `_initialize` unless
+  // `initialize` is false (the caller runs initialize() itself, as a pool
+  // that snapshots memory between the two does). When either traps, fails
+  // with the trap's description and sets `trap`.
+  Result<Instance> instantiate(Store& store, std::optional<Trap>* trap = nullptr, bool initialize = true) const;
+
+  // Exports `_initialize: () -> ()`.
+  bool is_reactor() const;
 
   // Runs `_initialize` on an instance of this module (reset by a pool, for
   // instance) when the module is a reactor; nothing otherwise.
