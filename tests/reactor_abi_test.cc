@@ -185,6 +185,13 @@ TEST_F(ReactorAbiTest, TheLogIsCutAtItsLimit) {
   EXPECT_TRUE(r.log_truncated);
 }
 
+TEST_F(ReactorAbiTest, AGuestUsingWasiLogsThroughStderrToo) {
+  bind("test.stderr", "reactor_abi", "stderr_too");
+  ExecResult r = exec("{}", "shop-1", "test.stderr");
+  ASSERT_EQ(r.status, ExecStatus::Ok) << (r.error ? r.error->message : "");
+  EXPECT_EQ(r.log, "through kiln.log\nthrough stderr\n");
+}
+
 // ---- traps and limits inside a reactor call ----------------------------------------
 
 TEST_F(ReactorAbiTest, TrapFuelAndDeadlineEndTheCallAndTheHostCarriesOn) {

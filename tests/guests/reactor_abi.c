@@ -65,3 +65,15 @@ static int64_t chatty(const char* input, uint32_t len) {
   return kiln_output(ok, 2);
 }
 KILN_ENTRY_NAMED("chatty", chatty)
+
+// WASI's stderr too: a guest that imports WASI gets a context per call, and
+// what it writes to stderr follows its kiln.log lines.
+static int64_t stderr_too(const char* input, uint32_t len) {
+  (void)input, (void)len;
+  kiln_log_str("through kiln.log");
+  fputs("through stderr\n", stderr);
+  fflush(stderr);
+  static const char ok[] = "{}";
+  return kiln_output(ok, 2);
+}
+KILN_ENTRY_NAMED("stderr_too", stderr_too)
