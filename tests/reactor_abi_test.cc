@@ -277,24 +277,33 @@ TEST_F(ReactorAbiTest, DefinitionsSayWhatTheAbiNeeds) {
 
 // ---- the pool: _initialize once per instance -------------------------------------
 
-class ReactorPoolTest : public ::testing::TestWithParam<InstancePoolConfig::ReactorReset> {};
+class ReactorPoolTest : public ::testing::TestWithParam<InstancePoolConfig::ReactorReset> {
+ protected:
+  // A pool of `guest`, whose _initialize calls test.initialized (counted).
+  std::shared_ptr<InstancePool> make_pool(const std::string& guest) {
+    auto module = Module::from_file(engine_, guest_path(guest));
+    if (!module.ok()) throw std::runtime_error(module.error().message);
+    Linker linker;
+    linker.define("test", "initialized",
+                  HostFunc{FuncType{}, [this](HostContext&, std::span<const Value>, std::span<Value>) {
+                             ++initialized_;
+                             return HostResult::ok();
+                           }});
+    auto pre = InstancePre::create(*module, linker);
+    if (!pre.ok()) throw std::runtime_error(pre.error().message);
+    InstancePoolConfig config;
+    config.reactor_reset = GetParam();
+    return InstancePool::create(*pre, config);
+  }
+
+  Engine engine_ = make_engine(BackendKind::Aot);
+  int initialized_ = 0;
+};
 
 TEST_P(ReactorPoolTest, InitializeRunsOncePerPooledInstanceAndResetsRestoreItsState) {
   const bool snapshot = GetParam() == InstancePoolConfig::ReactorReset::Snapshot;
-  Engine engine = make_engine(BackendKind::Aot);
-  auto module = Module::from_file(engine, guest_path("reactor_init_hook"));
-  ASSERT_TRUE(module.ok()) << module.error().message;
-  int initialized = 0;
-  Linker linker;
-  linker.define("test", "initialized", HostFunc{FuncType{}, [&](HostContext&, std::span<const Value>, std::span<Value>) {
-                                                  ++initialized;
-                                                  return HostResult::ok();
-                                                }});
-  auto pre = InstancePre::create(*module, linker);
-  ASSERT_TRUE(pre.ok()) << pre.error().message;
-  InstancePoolConfig config;
-  config.reactor_reset = GetParam();
-  auto pool = InstancePool::create(*pre, config);
+  auto pool = make_pool("reactor_init_hook");
+  int& initialized = initialized_;
 
   for (int call = 0; call < 5; ++call) {
     auto lease = pool->acquire();
@@ -314,6 +323,19 @@ TEST_P(ReactorPoolTest, InitializeRunsOncePerPooledInstanceAndResetsRestoreItsSt
   // every reset (five releases, the last included).
   EXPECT_EQ(initialized, snapshot ? 1 : 6);
   EXPECT_EQ(stats.initialized, static_cast<uint64_t>(initialized));
+}
+
+TEST_P(ReactorPoolTest, StateOutsideMemoryIsNeverLostToASnapshot) {
+  auto pool = make_pool("reactor_global_state");
+  for (int call = 0; call < 3; ++call) {
+    auto lease = pool->acquire();
+    ASSERT_TRUE(lease.ok()) << lease.error().message;
+    CallResult ready = lease->instance().call("ready", {});
+    ASSERT_TRUE(ready.returned()) << ready.trap.describe();
+    EXPECT_EQ(ready.values[0].i32, 5u) << "call " << call;
+  }
+  // Two mutable globals: the pool reinitializes whatever it was asked.
+  EXPECT_EQ(initialized_, 4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Resets, ReactorPoolTest,
