@@ -143,7 +143,11 @@ int run_inspect(const InspectOptions& options) {
     std::fprintf(stderr, "kiln: %s: cannot read the file\n", options.path.c_str());
     return kExitUnreadable;
   }
-  Result<wasm::DecodedModule> decoded = wasm::decode(*bytes, options.path);
+  // Every feature kiln knows, so that inspect describes what a module
+  // needs even where an engine would refuse it by default.
+  wasm::DecodeOptions decode_options;
+  decode_options.multi_memory = true;
+  Result<wasm::DecodedModule> decoded = wasm::decode(*bytes, options.path, decode_options);
   if (!decoded) {
     std::fprintf(stderr, "kiln: %s\n", decoded.error().message.c_str());
     return exit_code_for(decoded.error().kind);

@@ -22,6 +22,7 @@ namespace {
 
 struct RunOptions {
   std::string backend = "interp";
+  bool multi_memory = false;
   std::string fuel;
   std::string max_memory;
   std::string timeout;
@@ -65,7 +66,7 @@ int run(const RunOptions& options) {
   if (!limits) return fail(kExitUsage, limits.error().message);
   auto backend = parse_backend_kind(options.backend);
   if (!backend) return fail(kExitUsage, backend.error().message);
-  auto engine = Engine::create(EngineConfig{.backend = *backend});
+  auto engine = Engine::create(EngineConfig{.backend = *backend, .multi_memory = options.multi_memory});
   if (!engine) return fail(exit_code_for(engine.error().kind), engine.error().message);
 
   auto module = Module::from_file(*engine, options.module_path);
@@ -110,6 +111,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--fuel", options->fuel, "Fuel budget (about one unit per instruction); default unlimited");
   cmd->add_option("--max-memory", options->max_memory, "Cap on linear memory: bytes, K/M/G or KiB/MiB/GiB");
   cmd->add_option("--timeout", options->timeout, "Wall-clock limit: e.g. 500ms, 2s, 1m");
+  cmd->add_flag("--enable-multi-memory", options->multi_memory,
+                "Accept modules with several memories (the multi-memory proposal; interpreter only)");
   cmd->add_option("--env", options->env, "Environment variable KEY=VALUE for the guest (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("module", options->module_path, "The module (.wasm)")->required();

@@ -52,6 +52,7 @@ Result<void> compile(const PipelineOptions& options, const backends::aot::Artifa
 Result<PreparedModule> prepare_module(std::span<const uint8_t> bytes, const PipelineOptions& options) {
   wasm::DecodeOptions decode_options;
   decode_options.max_module_bytes = options.max_module_bytes;
+  decode_options.multi_memory = options.multi_memory;
   auto decoded = wasm::decode(bytes, options.name, decode_options);  // refuses oversized bytes first
   if (!decoded) return decoded.error();
   base::crash_point("pipeline.validated");

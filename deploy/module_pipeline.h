@@ -34,6 +34,7 @@ struct PipelineOptions {
   // AOT cannot run the module (SIMD, threads, ...): true records the
   // interpreter and why; false returns the ErrorKind::Unsupported error.
   bool allow_interp_fallback = true;
+  bool multi_memory = false;  // wasm::DecodeOptions::multi_memory
   // Checked after validation, before instrumenting; its Error is returned as
   // is (the platform's contract: imports allowed, exports required).
   std::function<Result<void>(const ModuleInfo&)> contract;

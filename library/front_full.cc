@@ -48,6 +48,7 @@ Result<std::shared_ptr<Module::Impl>> make_module(const Engine& engine, std::spa
   options.cache_dir = engine.config().cache_dir;
   options.compile_aot = engine.config().backend == BackendKind::Aot && backends::aot::build_variant().is_default();
   options.allow_interp_fallback = engine.config().aot_interp_fallback;
+  options.multi_memory = engine.config().multi_memory;
   auto prepared = deploy::prepare_module(bytes, options);
   if (!prepared) return prepared.error();
 

@@ -71,12 +71,35 @@ TEST(Decoder, AcceptsThreadsTailCallsMemory64AndMultiMemory) {
     (func $f (result i32) i32.const 0 i32.atomic.load return)
     (func (result i32) return_call $f))
   )");
-  Result<DecodedModule> decoded = decode(bytes, "m.wasm");
+  DecodeOptions options;
+  options.multi_memory = true;
+  Result<DecodedModule> decoded = decode(bytes, "m.wasm", options);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_TRUE(decoded->info.features.threads);
   EXPECT_TRUE(decoded->info.features.tail_call);
   EXPECT_TRUE(decoded->info.features.memory64);
   EXPECT_TRUE(decoded->info.features.multi_memory);
+}
+
+TEST(Decoder, MultiMemoryIsOptIn) {
+  // The 2.0 spec's answers by default (the testsuite's memory.wast and
+  // binary.wast), the proposal's when asked for.
+  Bytes two = assemble("(module (memory 1) (memory 1))");
+  Result<DecodedModule> strict = decode(two, "two.wasm");
+  ASSERT_FALSE(strict.ok());
+  EXPECT_NE(strict.error().message.find("only one memory"), std::string::npos) << strict.error().message;
+  DecodeOptions options;
+  options.multi_memory = true;
+  EXPECT_TRUE(decode(two, "two.wasm", options).ok());
+  // memory.size with memory index 1 encoded in its reserved byte.
+  Bytes sized = module_with({{1, {0x01, 0x60, 0x00, 0x01, 0x7f}},
+                             {3, {0x01, 0x00}},
+                             {5, {0x01, 0x00, 0x01}},
+                             {10, {0x01, 0x04, 0x00, 0x3f, 0x01, 0x0b}}});
+  Result<DecodedModule> reserved = decode(sized, "sized.wasm");
+  ASSERT_FALSE(reserved.ok());
+  EXPECT_NE(reserved.error().message.find("memory.size reserved value must be 0"), std::string::npos)
+      << reserved.error().message;
 }
 
 TEST(Decoder, RejectsExceptionHandling) {

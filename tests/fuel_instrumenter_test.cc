@@ -317,5 +317,18 @@ TEST(FuelInstrumenter, InstrumentsEveryTestGuest) {
   EXPECT_GT(instrumented_guests, 0);
 }
 
+// Passive segments need no memory or table (bulk memory); instrumenting
+// such a module must neither fail nor leave a placeholder behind.
+TEST(FuelInstrumenter, PassiveSegmentsWithoutAMemoryOrTable) {
+  DecodedModule data = instrumented(R"((module (data "a") (data "b") (func (export "f") (data.drop 1))))");
+  ASSERT_TRUE(data.ir);
+  EXPECT_TRUE(data.ir->memories.empty());
+  EXPECT_EQ(data.ir->data_segments.size(), 2u);
+  DecodedModule elems = instrumented(R"((module (elem funcref (ref.func 0)) (func (export "f") (elem.drop 0))))");
+  ASSERT_TRUE(elems.ir);
+  EXPECT_TRUE(elems.ir->tables.empty());
+  EXPECT_EQ(elems.ir->elem_segments.size(), 1u);
+}
+
 }  // namespace
 }  // namespace kiln::wasm

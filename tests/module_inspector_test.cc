@@ -17,7 +17,9 @@ ModuleInfo info_of(std::string_view wat) {
   Result<std::vector<uint8_t>> bytes = wat_to_wasm(wat, "test.wat");
   EXPECT_TRUE(bytes.ok()) << bytes.error().message;
   if (!bytes.ok()) return {};
-  Result<DecodedModule> decoded = decode(*bytes, "test.wasm");
+  DecodeOptions options;
+  options.multi_memory = true;  // the cases include a module with two memories
+  Result<DecodedModule> decoded = decode(*bytes, "test.wasm", options);
   EXPECT_TRUE(decoded.ok()) << decoded.error().message;
   return decoded.ok() ? decoded->info : ModuleInfo{};
 }

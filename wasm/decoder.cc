@@ -217,6 +217,7 @@ std::optional<Error> check_limits(std::string_view name, wabt::Module& module, c
 std::optional<Error> read_and_validate(std::span<const uint8_t> bytes, std::string_view name,
                                        const DecodeOptions& options, wabt::Module& module) {
   wabt::Features features = accepted_features();
+  if (!options.multi_memory) features.disable_multi_memory();
   if (std::optional<InitExprProblem> problem = check_init_exprs(bytes, features)) {
     return located_error(name, std::nullopt, problem->offset, problem->message);
   }

@@ -24,11 +24,18 @@ struct DecodeOptions {
   // in the JS API, and block nesting depth (WABT's writers recurse per level).
   uint32_t max_function_locals = 50000;
   uint32_t max_nesting_depth = 10000;
+  // The multi-memory proposal. Off, as in the WebAssembly 2.0 spec: a
+  // second memory is invalid ("multiple memories") and the memory index
+  // byte of memory.size / memory.grow / loads and stores must be zero
+  // ("zero byte expected"), so the spec testsuite passes as written. On,
+  // such modules decode (and run on the interpreter).
+  bool multi_memory = false;
 };
 
-// The WebAssembly features kiln decodes and validates: the 2.0 core
-// features plus SIMD, threads/atomics, tail calls, memory64 and
-// multi-memory (the interpreter runs all of them).
+// The WebAssembly features kiln can decode: the 2.0 core features plus
+// SIMD, threads/atomics, tail calls, memory64 and multi-memory (the
+// interpreter runs all of them). decode() drops multi-memory unless its
+// options ask for it.
 wabt::Features accepted_features();
 
 struct DecodedModule {

@@ -8,6 +8,7 @@
 #include <wabt/resolve-names.h>
 #include <wabt/stream.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -199,6 +200,46 @@ void instrument_function(wabt::Func& func, const FuelRefs& refs) {
   }
 }
 
+// WABT's ApplyNames and ResolveNames look up every data segment's memory
+// and every element segment's table, a passive segment's too, although its
+// index means nothing; in a module with passive segments and no memory (or
+// no table), valid since bulk memory, the lookup fails. While names are in
+// use, a placeholder memory 0 / table 0 answers it; the placeholders are
+// removed before the module is written, where passive segments encode
+// neither.
+template <class Field>
+class Placeholder {
+ public:
+  template <class Items, class Segments>
+  Placeholder(wabt::Module& module, Items& items, const Segments& segments) : module_(module) {
+    if (!items.empty() || segments.empty()) return;
+    auto field = std::make_unique<Field>();
+    field_ = field.get();
+    module.AppendField(std::move(field));
+    remove_item_ = [&items] { items.pop_back(); };
+  }
+  Placeholder(const Placeholder&) = delete;
+  Placeholder& operator=(const Placeholder&) = delete;
+  ~Placeholder() { remove(); }
+
+  void remove() {
+    if (!field_) return;
+    remove_item_();
+    for (auto it = module_.fields.begin(); it != module_.fields.end(); ++it) {
+      if (&*it == field_) {
+        module_.fields.erase(it);
+        break;
+      }
+    }
+    field_ = nullptr;
+  }
+
+ private:
+  wabt::Module& module_;
+  wabt::ModuleField* field_ = nullptr;
+  std::function<void()> remove_item_;
+};
+
 Result<std::vector<uint8_t>> write_binary(wabt::Module& module) {
   wabt::MemoryStream stream;
   // No name section: the names GenerateNames made up are not the guest's.
@@ -217,6 +258,8 @@ Result<std::vector<uint8_t>> instrument_fuel(wabt::Module& module) {
   // Inserting imports shifts every defined function and global by one. Each
   // reference is turned into a name first (GenerateNames + ApplyNames), the
   // bindings shifted, then ResolveNames turns names back into the new indexes.
+  Placeholder<wabt::MemoryModuleField> memory(module, module.memories, module.data_segments);
+  Placeholder<wabt::TableModuleField> table(module, module.tables, module.elem_segments);
   if (wabt::Failed(wabt::GenerateNames(&module)) || wabt::Failed(wabt::ApplyNames(&module))) {
     return make_error(ErrorKind::Internal, "cannot name the module's functions and globals for fuel instrumentation");
   }
@@ -229,6 +272,8 @@ Result<std::vector<uint8_t>> instrument_fuel(wabt::Module& module) {
     std::string detail = errors.empty() ? std::string() : ": " + errors.front().message;
     return make_error(ErrorKind::Internal, "cannot resolve names after fuel instrumentation" + detail);
   }
+  memory.remove();
+  table.remove();
   return write_binary(module);
 }
 

@@ -30,6 +30,10 @@ struct EngineConfig {
   // threads, tail calls, memory64, funcref values at the boundary) on the
   // interpreter; false makes loading them an error instead.
   bool aot_interp_fallback = true;
+  // The multi-memory proposal: off, modules follow the WebAssembly 2.0 spec
+  // (one memory); on, modules with several memories load, on the
+  // interpreter.
+  bool multi_memory = false;
   // libkiln.so only (it cannot compile in process): the `kiln` executable it
   // runs as `kiln compile` for a module it has no artifact for. Empty:
   // $KILN_COMPILE, else the kiln installed beside the library, else PATH.
