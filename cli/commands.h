@@ -16,5 +16,6 @@ void add_deploy_commands(CLI::App& app, int& exit_code);  // deploy, extensions,
 void add_exec_command(CLI::App& app, int& exit_code);
 void add_schema_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);  // kiln serve (server/)
+void add_function_run_command(CLI::App& app, int& exit_code);  // Shopify Functions, as function-runner
 
 }  // namespace kiln::cli

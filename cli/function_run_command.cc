@@ -1,0 +1,215 @@
+// kiln function-run: run a Shopify Function the way Shopify's
+// function-runner does — the JSON input on stdin, the output from stdout,
+// the logs from stderr, the provider it imports linked in — and report
+// instructions, memory and sizes against Shopify's limits
+// (docs/shopify-functions.md).
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "backends/aot/aot_backend.h"
+#include "base/files.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/function_run_report.h"
+#include "host/function_providers.h"
+#include "kiln/engine.h"
+#include "kiln/instance.h"
+#include "kiln/linker.h"
+#include "kiln/module.h"
+#include "kiln/store.h"
+#include "kiln/wasi.h"
+
+namespace kiln::cli {
+
+namespace {
+
+struct FunctionRunOptions {
+  std::string function_path;
+  std::string input_path;
+  std::string export_name = "_start";
+  std::string providers;
+  bool json = false;
+};
+
+constexpr const char* kExecutionFailed = "The Function execution failed. Review the logs for more information.";
+
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "kiln: %s\n", message.c_str());
+  return code;
+}
+
+int fail(const Error& error) { return fail(exit_code_for(error.kind), error.message); }
+
+Result<std::string> read_input(const FunctionRunOptions& options) {
+  if (options.input_path.empty() || options.input_path == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  auto text = base::read_file(options.input_path);
+  if (!text) return make_error(ErrorKind::Io, "cannot read the input " + options.input_path);
+  return *text;
+}
+
+// Line and column (1-based) of byte `offset` in `text`.
+std::pair<size_t, size_t> line_and_column(const std::string& text, size_t offset) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+Result<void> check_input_json(const std::string& input, const std::string& where) {
+  rapidjson::Document document;
+  if (!document.Parse(input.data(), input.size()).HasParseError()) return {};
+  auto [line, column] = line_and_column(input, document.GetErrorOffset());
+  return make_error(ErrorKind::InvalidInput, "Invalid input JSON (" + where + "): " +
+                                                 rapidjson::GetParseError_En(document.GetParseError()) + " at line " +
+                                                 std::to_string(line) + " column " + std::to_string(column));
+}
+
+// The function and its provider, compiled on one engine: kiln's AOT backend
+// cannot link an AOT instance to one on the interpreter. Two kinds of
+// provider stay on the interpreter, and the function with them:
+//  - SIMD ones (javy_quickjs_provider_v2/v3, shopify_functions_javy_v1),
+//    which WABT 1.0.32's C writer cannot translate;
+//  - QuickJS-sized ones (over kLargestAotProvider): wasm2c makes 13+ MB of
+//    C of them, more than the C compiler builds within the 120 s the AOT
+//    backend allows it (measured: javy_quickjs_provider_v1).
+constexpr uint64_t kLargestAotProvider = uint64_t{1} << 20;
+
+struct Loaded {
+  Module function;
+  std::unique_ptr<host::FunctionProviders> providers;
+};
+
+Result<Loaded> load_on(BackendKind backend, const std::string& function_path, const std::string& directory) {
+  auto engine = Engine::create(EngineConfig{.backend = backend});
+  if (!engine) return engine.error();
+  auto function = Module::from_file(*engine, function_path);
+  if (!function) return function.error();
+  return Loaded{*function, std::make_unique<host::FunctionProviders>(*engine, directory)};
+}
+
+bool provider_is_large(const std::string& directory, const std::string& name) {
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(std::filesystem::path(directory) / (name + ".wasm"), ec);
+  return !ec && size > kLargestAotProvider;
+}
+
+Result<Loaded> load(const FunctionRunOptions& options) {
+  const std::string directory = host::provider_directory(options.providers);
+  auto aot = load_on(BackendKind::Aot, options.function_path, directory);
+  if (!aot) return aot.error();
+  auto provider_name = host::function_provider(aot->function.info());
+  if (!provider_name) {
+    return make_error(provider_name.error().kind, options.function_path + ": " + provider_name.error().message);
+  }
+  if (!*provider_name) return aot;
+  if (provider_is_large(directory, **provider_name)) return load_on(BackendKind::Interp, options.function_path, directory);
+  auto provider = aot->providers->provider(**provider_name);
+  if (!provider) return provider.error();
+  if (!backends::is_interp_fallback(provider->backend_module())) return aot;
+  return load_on(BackendKind::Interp, options.function_path, directory);
+}
+
+Result<void> check_export(const Module& function, const std::string& name) {
+  const ExportDesc* found = function.info().find_export(name);
+  if (!found || found->kind != ExternKind::Func) {
+    return make_error(ErrorKind::Link, function.name() + ": the function exports no function '" + name +
+                                           "' (pick one with --export NAME)");
+  }
+  return {};
+}
+
+// Why a run failed, in the words its log gets.
+std::string failure_text(const CallResult& result) {
+  switch (result.status) {
+    case CallResult::Status::Returned: return "";
+    case CallResult::Status::Exited:
+      return result.exit_code == 0 ? "" : "module exited with code: " + std::to_string(result.exit_code);
+    case CallResult::Status::Trapped: return result.trap.describe();
+    case CallResult::Status::Failed: return result.error;
+  }
+  return "";
+}
+
+uint64_t memory_bytes(const Instance& function, const std::optional<Instance>& provider) {
+  uint64_t bytes = function.memory().size();
+  if (provider) bytes = std::max<uint64_t>(bytes, provider->memory().size());
+  return bytes;
+}
+
+int run(const FunctionRunOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options.function_path, ec)) {
+    return fail(kExitUnreadable, "cannot read the function " + options.function_path + ": no such file");
+  }
+  auto input = read_input(options);
+  if (!input) return fail(input.error());
+  if (auto valid = check_input_json(*input, options.input_path.empty() ? "stdin" : options.input_path); !valid) {
+    return fail(valid.error());
+  }
+  auto loaded = load(options);
+  if (!loaded) return fail(loaded.error());
+  if (auto exported = check_export(loaded->function, options.export_name); !exported) return fail(exported.error());
+
+  Store store(loaded->function.engine());
+  host::WasiConfig wasi;
+  wasi.stdio = host::WasiConfig::Stdio::Buffered;
+  wasi.stdin_data = *input;
+  wasi.args.push_back(std::filesystem::path(options.function_path).filename().string());
+  auto context = std::make_shared<host::WasiContext>(std::move(wasi));
+  host::attach_wasi(store, context);
+  Linker linker;
+  host::add_wasi(linker);
+  auto provider = loaded->providers->link(loaded->function, store, linker);
+  if (!provider) return fail(provider.error());
+  auto instance = store.instantiate(loaded->function, linker);
+  if (!instance) return fail(instance.error());
+
+  CallResult result = instance->call(options.export_name, {});
+  FunctionRunReport report;
+  report.name = std::filesystem::path(options.function_path).filename().string();
+  report.size_bytes = std::filesystem::file_size(options.function_path, ec);
+  report.memory_bytes = memory_bytes(*instance, *provider);
+  report.instructions = result.fuel_used;
+  report.input = *input;
+  report.output = std::string(context->stdout_data());
+  report.logs = std::string(context->stderr_data()) + failure_text(result);
+  report.success = result.returned() || (result.status == CallResult::Status::Exited && result.exit_code == 0);
+
+  std::string printed = options.json ? report_json(report) : report_text(report, function_limits_for(input->size()));
+  std::fwrite(printed.data(), 1, printed.size(), stdout);
+  std::fflush(stdout);
+  if (!report.success) return fail(kExitExtensionFailed, kExecutionFailed);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_function_run_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<FunctionRunOptions>();
+  CLI::App* cmd = app.add_subcommand("function-run", "Run a Shopify Function as Shopify's function-runner does");
+  cmd->add_option("-f,--function", options->function_path, "The function (.wasm)")->required();
+  cmd->add_option("-i,--input", options->input_path, "The JSON input; default stdin");
+  cmd->add_option("-e,--export", options->export_name, "The export to call")->default_val("_start");
+  cmd->add_option("--providers", options->providers,
+                  "Directory of provider modules (<import module>.wasm); default $KILN_PROVIDERS");
+  cmd->add_flag("-j,--json", options->json, "Print one JSON object instead of the summary");
+  cmd->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace kiln::cli
