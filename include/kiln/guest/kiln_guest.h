@@ -21,8 +21,10 @@
  *   3. Between calls kiln puts the instance back as `_initialize` left it:
  *      nothing one call writes, heap included, reaches the next.
  *
- * kiln_log(text, len) adds a line to the call's log. There is no WASI
- * unless the extension point allows it: no stdio, files or clocks.
+ * kiln_log(text, len) adds a line to the call's log. WASI preview1 without
+ * files or sockets is allowed by default, as for wasi-command (what the
+ * guest writes to stderr joins the log); a guest that imports no WASI
+ * function pays nothing for it.
  *
  *     #include <kiln/guest/kiln_guest.h>
  *     static int64_t run(const char* input, uint32_t len) {
