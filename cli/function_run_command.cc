@@ -16,9 +16,11 @@
 
 #include "backends/aot/aot_backend.h"
 #include "base/files.h"
+#include "base/json_msgpack.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/function_run_report.h"
+#include "host/function_memory_io.h"
 #include "host/function_providers.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
@@ -36,6 +38,7 @@ struct FunctionRunOptions {
   std::string input_path;
   std::string export_name = "_start";
   std::string providers;
+  std::string codec;  // empty: what the provider speaks
   bool json = false;
 };
 
@@ -152,6 +155,51 @@ uint64_t memory_bytes(const Instance& function, const std::optional<Instance>& p
   return bytes;
 }
 
+// How input reaches the function and output comes back: WASI streams or
+// the provider's memory, JSON or MessagePack.
+struct Io {
+  std::optional<std::string> provider;
+  bool memory = false;
+  bool messagepack = false;
+};
+
+Result<Io> io_for(const Module& function, const std::string& codec) {
+  auto provider = host::function_provider(function.info());
+  if (!provider) return provider.error();
+  Io io{*provider, false, false};
+  if (io.provider) {
+    io.memory = host::provider_uses_memory_io(*io.provider);
+    io.messagepack = host::provider_uses_messagepack(*io.provider);
+  }
+  if (codec == "messagepack") io.messagepack = true;
+  else if (codec == "json") io.messagepack = io.messagepack && io.memory;  // memory I/O is MessagePack only
+  else if (!codec.empty()) return make_error(ErrorKind::InvalidArgument, "unknown --codec '" + codec + "' (json or messagepack)");
+  return io;
+}
+
+// What the function produced, converted back to JSON when it speaks
+// MessagePack; output_error says why it could not be.
+struct Produced {
+  std::string output;
+  std::string logs;
+  std::string output_error;
+};
+
+Result<Produced> collect(const Io& io, const std::optional<Instance>& provider, const host::WasiContext& wasi) {
+  Produced produced{std::string(wasi.stdout_data()), std::string(wasi.stderr_data()), ""};
+  if (io.memory) {
+    auto from_memory = host::read_memory_output(*provider);
+    if (!from_memory) return from_memory.error();
+    produced.output = std::move(from_memory->output);
+    produced.logs += from_memory->logs;
+  }
+  if (!io.messagepack) return produced;
+  auto json = base::msgpack_to_json(produced.output, ErrorKind::InvalidOutput, "the function's output");
+  if (json) produced.output = std::move(*json);
+  else produced.output_error = json.error().message;
+  return produced;
+}
+
 int run(const FunctionRunOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(options.function_path, ec)) {
@@ -165,11 +213,19 @@ int run(const FunctionRunOptions& options) {
   auto loaded = load(options);
   if (!loaded) return fail(loaded.error());
   if (auto exported = check_export(loaded->function, options.export_name); !exported) return fail(exported.error());
+  auto io = io_for(loaded->function, options.codec);
+  if (!io) return fail(io.error());
+  std::string guest_input = *input;
+  if (io->messagepack) {
+    auto packed = base::json_to_msgpack(*input, ErrorKind::InvalidInput, "the input");
+    if (!packed) return fail(packed.error());
+    guest_input = std::move(*packed);
+  }
 
   Store store(loaded->function.engine());
   host::WasiConfig wasi;
   wasi.stdio = host::WasiConfig::Stdio::Buffered;
-  wasi.stdin_data = *input;
+  if (!io->memory) wasi.stdin_data = guest_input;
   wasi.args.push_back(std::filesystem::path(options.function_path).filename().string());
   auto context = std::make_shared<host::WasiContext>(std::move(wasi));
   host::attach_wasi(store, context);
@@ -179,22 +235,29 @@ int run(const FunctionRunOptions& options) {
   if (!provider) return fail(provider.error());
   auto instance = store.instantiate(loaded->function, linker);
   if (!instance) return fail(instance.error());
+  if (io->memory) {
+    if (auto written = host::write_memory_input(**provider, guest_input); !written) return fail(written.error());
+  }
 
   CallResult result = instance->call(options.export_name, {});
+  auto produced = collect(*io, *provider, *context);
+  if (!produced) return fail(produced.error());
   FunctionRunReport report;
   report.name = std::filesystem::path(options.function_path).filename().string();
   report.size_bytes = std::filesystem::file_size(options.function_path, ec);
   report.memory_bytes = memory_bytes(*instance, *provider);
   report.instructions = result.fuel_used;
   report.input = *input;
-  report.output = std::string(context->stdout_data());
-  report.logs = std::string(context->stderr_data()) + failure_text(result);
+  report.output = std::move(produced->output);
+  report.output_error = std::move(produced->output_error);
+  report.logs = produced->logs + failure_text(result);
   report.success = result.returned() || (result.status == CallResult::Status::Exited && result.exit_code == 0);
 
   std::string printed = options.json ? report_json(report) : report_text(report, function_limits_for(input->size()));
   std::fwrite(printed.data(), 1, printed.size(), stdout);
   std::fflush(stdout);
   if (!report.success) return fail(kExitExtensionFailed, kExecutionFailed);
+  if (!report.output_error.empty()) return fail(kExitInvalidOutput, report.output_error);
   return kExitOk;
 }
 
@@ -208,6 +271,9 @@ void add_function_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-e,--export", options->export_name, "The export to call")->default_val("_start");
   cmd->add_option("--providers", options->providers,
                   "Directory of provider modules (<import module>.wasm); default $KILN_PROVIDERS");
+  cmd->add_option("-c,--codec", options->codec,
+                  "json or messagepack: how the function reads input and writes output; default: what its provider "
+                  "speaks, else json");
   cmd->add_flag("-j,--json", options->json, "Print one JSON object instead of the summary");
   cmd->callback([options, &exit_code] { exit_code = run(*options); });
 }

@@ -16,6 +16,7 @@ struct FunctionRunReport {
   uint64_t instructions = 0;    // kiln's fuel used (docs/shopify-functions.md)
   std::string input;            // the JSON input, as given
   std::string output;           // what the function wrote (JSON, converted back when MessagePack)
+  std::string output_error;     // why the output could not be read (invalid MessagePack); empty when it could
   std::string logs;             // what it wrote to stderr, then why it failed
   bool success = false;
 };

@@ -13,14 +13,15 @@ struct ProviderFamily {
   std::string_view prefix;
   int first_version;
   int last_version;
-  int first_memory_io_version;  // versions from here on exchange I/O through memory
+  int first_memory_io_version;    // versions from here on exchange I/O through memory (0: none)
+  int first_messagepack_version;  // versions from here on speak MessagePack (0: none)
 };
 
 // function-runner's list: the providers Shopify serves, by family.
 constexpr std::array<ProviderFamily, 3> kFamilies{{
-    {"javy_quickjs_provider_v", 1, 3, 0},
-    {"shopify_functions_javy_v", 1, 4, 3},
-    {"shopify_function_v", 1, 2, 2},
+    {"javy_quickjs_provider_v", 1, 3, 0, 0},
+    {"shopify_functions_javy_v", 1, 4, 3, 2},
+    {"shopify_function_v", 1, 2, 2, 1},
 }};
 
 // The family and version of `name` ("shopify_function_v2" -> its family, 2).
@@ -49,6 +50,12 @@ bool is_function_provider(std::string_view import_module) { return parse_provide
 bool provider_uses_memory_io(std::string_view provider) {
   auto parsed = parse_provider(provider);
   return parsed && parsed->first->first_memory_io_version > 0 && parsed->second >= parsed->first->first_memory_io_version;
+}
+
+bool provider_uses_messagepack(std::string_view provider) {
+  auto parsed = parse_provider(provider);
+  return parsed && parsed->first->first_messagepack_version > 0 &&
+         parsed->second >= parsed->first->first_messagepack_version;
 }
 
 Result<std::optional<std::string>> function_provider(const ModuleInfo& function) {

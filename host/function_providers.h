@@ -38,6 +38,11 @@ bool is_function_provider(std::string_view import_module);
 // function using one may not also import WASI, as function-runner rules.
 bool provider_uses_memory_io(std::string_view provider);
 
+// Providers whose functions read and write MessagePack instead of JSON
+// (function-runner's rule): shopify_function_v1 and later,
+// shopify_functions_javy_v2 and later.
+bool provider_uses_messagepack(std::string_view provider);
+
 // The one provider `function` imports, or nullopt. Refuses (Link) a module
 // importing two different providers, or a memory-I/O provider together
 // with WASI, naming the imports.

@@ -204,5 +204,45 @@ TEST_F(ShopifyFunctions, AThrowingJavaScriptFunctionFailsWithItsErrorInTheLogs) 
       << r.err;
 }
 
+// The providers that speak MessagePack: the input goes in as MessagePack
+// and the output comes back as JSON. shopify_functions_javy_v2 over WASI
+// streams (its function's entry point is `run`), v3 and v4 through the
+// provider's memory.
+TEST_F(ShopifyFunctions, JavyPluginV2SpeaksMessagePackOverStdio) {
+  ProcessResult r = run("js_function_javy_plugin_v2", "", {"-i", input_file("js_function_input.json"), "--export",
+                                                         "run", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(compact(r.out).find(R"("output":{"discountApplicationStrategy":"FIRST","discounts":[]})"),
+            std::string::npos)
+      << r.out;
+}
+
+class JavyPluginMemoryIo : public ShopifyFunctions, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(JavyPluginMemoryIo, ReadsInputAndWritesOutputThroughTheProvidersMemory) {
+  ProcessResult r = run(GetParam(), R"({"hello": "world"})", {"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(compact(r.out).find(R"("output":{"hello":"worldoutput"})"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"logs\": \"this is an error message\\n\""), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, JavyPluginMemoryIo,
+                         ::testing::Values("js_function_javy_plugin_v3", "js_function_javy_plugin_v4"));
+
+TEST_F(ShopifyFunctions, MessagePackCodecRoundTrips) {
+  ProcessResult r = run("messagepack-valid", R"({"hello": "world", "n": [1, -2, 3.5, true, null]})",
+                        {"--codec", "messagepack", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(compact(r.out).find(R"("output":{"hello":"world","n":[1,-2,3.5,true,null]})"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(ShopifyFunctions, InvalidMessagePackOutputIsAnOutputError) {
+  ProcessResult r = run("messagepack-invalid", R"({"hello": "world"})", {"--codec", "messagepack", "--json"});
+  EXPECT_EQ(r.exit_code, 22) << r.err << r.out;  // kiln's invalid-output exit code
+  EXPECT_NE(r.err.find("the function's output"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("\"error\": \"the function's output"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace kiln::test
