@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "host/wasi_call.h"
+#include "kiln/wasi_tape.h"
 
 namespace kiln::host::wasi {
 
@@ -33,11 +34,18 @@ Errno clock_res_get(WasiCall& call, uint32_t id, uint32_t resolution_ptr) {
   return call.memory().store(resolution_ptr, nanoseconds(ts)) ? Errno::Success : Errno::Fault;
 }
 
-// `precision` is a hint the host may ignore; kiln always reads the clock exactly.
-Errno clock_time_get(WasiCall& call, uint32_t id, uint64_t /*precision*/, uint32_t time_ptr) {
+// `precision` is a hint the host may ignore; kiln always reads the clock
+// exactly. With a tape, the reading is recorded, or replayed from it.
+Answer clock_time_get(WasiCall& call, uint32_t id, uint64_t /*precision*/, uint32_t time_ptr) {
   auto now = clock_now(id);
   if (!now) return Errno::Inval;
-  return call.memory().store(time_ptr, *now) ? Errno::Success : Errno::Fault;
+  uint64_t value = *now;
+  if (WasiTape* tape = call.state().config.tape.get()) {
+    auto taped = tape->clock(id, value);
+    if (!taped) return HostResult::trapped(TrapKind::HostError, "clock_time_get: " + taped.error().message);
+    value = *taped;
+  }
+  return call.memory().store(time_ptr, value) ? Errno::Success : Errno::Fault;
 }
 
 }  // namespace

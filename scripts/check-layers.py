@@ -70,6 +70,7 @@ PUBLIC_HEADERS = {
     "kiln/extern.h": "base",
     "kiln/module_info.h": "base",
     "kiln/wasi.h": "host",
+    "kiln/wasi_tape.h": "host",
     "kiln/kiln.hpp": "host",  # the whole C++ API, WASI included
     "kiln/kiln.h": "capi",
 }

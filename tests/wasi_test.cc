@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kiln/wasi.h"
+#include "kiln/wasi_tape.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"
@@ -218,6 +219,30 @@ TEST_F(WasiTest, RandomBytesDifferBetweenRuns) {
   EXPECT_EQ(first.out.size(), 65u);  // 32 bytes in hex and a newline
   EXPECT_NE(first.out, second.out);
   EXPECT_NE(first.out, std::string(64, '0') + "\n");
+}
+
+// A recording tape keeps what the guest read; a replaying one gives it
+// the same again, and a guest that reads more than was recorded traps.
+TEST_F(WasiTest, ATapeReplaysTheClocksAndRandomBytesItRecorded) {
+  auto recording = host::WasiTape::recording();
+  GuestRun first = run("wasi_time_random", host::WasiConfig{.tape = recording});
+  ASSERT_TRUE(ended_cleanly(first.result)) << describe(first.result);
+  std::vector<host::TapeEvent> events = recording->events();
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, host::TapeEvent::Kind::Clock);
+  EXPECT_EQ(events.back().kind, host::TapeEvent::Kind::Random);
+  EXPECT_EQ(events.back().bytes.size(), 16u);
+
+  GuestRun again = run("wasi_time_random", host::WasiConfig{.tape = host::WasiTape::replaying(events)});
+  ASSERT_TRUE(ended_cleanly(again.result)) << describe(again.result);
+  EXPECT_EQ(again.out, first.out);
+  EXPECT_NE(run("wasi_time_random").out, first.out);  // without the tape: the host's own values
+
+  events.pop_back();
+  GuestRun diverged = run("wasi_time_random", host::WasiConfig{.tape = host::WasiTape::replaying(events)});
+  ASSERT_TRUE(diverged.result.trapped()) << describe(diverged.result);
+  EXPECT_EQ(diverged.result.trap.kind, TrapKind::HostError);
+  EXPECT_NE(diverged.result.trap.message.find("replay diverged"), std::string::npos) << diverged.result.trap.message;
 }
 
 // ---- what guests may not do ------------------------------------------------------------

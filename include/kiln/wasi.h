@@ -21,6 +21,8 @@ class Store;
 
 namespace kiln::host {
 
+class WasiTape;
+
 struct WasiConfig {
   std::vector<std::string> args;  // argv; args[0] is the program name
   std::vector<std::string> env;   // "KEY=VALUE" entries
@@ -33,6 +35,9 @@ struct WasiConfig {
   Stdio stdio = Stdio::Buffered;
   std::string stdin_data;
   uint64_t max_output_bytes = uint64_t{1} << 20;
+  // Clocks and randomness recorded on, or replayed from, a tape
+  // (kiln/wasi_tape.h); null: the host's own, unrecorded.
+  std::shared_ptr<WasiTape> tape;
 };
 
 class WasiContext {
