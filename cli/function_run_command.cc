@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -134,6 +135,11 @@ Result<void> check_export(const Module& function, const std::string& name) {
     return make_error(ErrorKind::Link, function.name() + ": the function exports no function '" + name +
                                            "' (pick one with --export NAME)");
   }
+  // function-runner calls the export with no arguments and expects no results.
+  if (!found->func_type.params.empty() || !found->func_type.results.empty()) {
+    return make_error(ErrorKind::Link, function.name() + ": the export '" + name + "' has type " + found->type +
+                                           "; a function's entry point takes and returns nothing");
+  }
   return {};
 }
 
@@ -200,6 +206,53 @@ Result<Produced> collect(const Io& io, const std::optional<Instance>& provider, 
   return produced;
 }
 
+// The input as the guest reads it: MessagePack when the function speaks it.
+Result<std::string> guest_input(const Io& io, const std::string& json) {
+  if (!io.messagepack) return json;
+  return base::json_to_msgpack(json, ErrorKind::InvalidInput, "the input");
+}
+
+// One run in a fresh Store: the provider linked, the input delivered, the
+// export called, the output collected. Errors are kiln's (link, I/O); a
+// function that fails is a report with success false.
+Result<FunctionRunReport> execute(const FunctionRunOptions& options, const Loaded& loaded, const Io& io,
+                                  const std::string& input) {
+  auto delivered = guest_input(io, input);
+  if (!delivered) return delivered.error();
+  Store store(loaded.function.engine());
+  host::WasiConfig wasi;
+  wasi.stdio = host::WasiConfig::Stdio::Buffered;
+  if (!io.memory) wasi.stdin_data = *delivered;
+  wasi.args.push_back(std::filesystem::path(options.function_path).filename().string());
+  auto context = std::make_shared<host::WasiContext>(std::move(wasi));
+  host::attach_wasi(store, context);
+  Linker linker;
+  host::add_wasi(linker);
+  auto provider = loaded.providers->link(loaded.function, store, linker);
+  if (!provider) return provider.error();
+  auto instance = store.instantiate(loaded.function, linker);
+  if (!instance) return instance.error();
+  if (io.memory) {
+    if (auto written = host::write_memory_input(**provider, *delivered); !written) return written.error();
+  }
+
+  CallResult result = instance->call(options.export_name, {});
+  auto produced = collect(io, *provider, *context);
+  if (!produced) return produced.error();
+  std::error_code ec;
+  FunctionRunReport report;
+  report.name = std::filesystem::path(options.function_path).filename().string();
+  report.size_bytes = std::filesystem::file_size(options.function_path, ec);
+  report.memory_bytes = memory_bytes(*instance, *provider);
+  report.instructions = result.fuel_used;
+  report.input = input;
+  report.output = std::move(produced->output);
+  report.output_error = std::move(produced->output_error);
+  report.logs = produced->logs + failure_text(result);
+  report.success = result.returned() || (result.status == CallResult::Status::Exited && result.exit_code == 0);
+  return report;
+}
+
 int run(const FunctionRunOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(options.function_path, ec)) {
@@ -215,49 +268,14 @@ int run(const FunctionRunOptions& options) {
   if (auto exported = check_export(loaded->function, options.export_name); !exported) return fail(exported.error());
   auto io = io_for(loaded->function, options.codec);
   if (!io) return fail(io.error());
-  std::string guest_input = *input;
-  if (io->messagepack) {
-    auto packed = base::json_to_msgpack(*input, ErrorKind::InvalidInput, "the input");
-    if (!packed) return fail(packed.error());
-    guest_input = std::move(*packed);
-  }
+  auto report = execute(options, *loaded, *io, *input);
+  if (!report) return fail(report.error());
 
-  Store store(loaded->function.engine());
-  host::WasiConfig wasi;
-  wasi.stdio = host::WasiConfig::Stdio::Buffered;
-  if (!io->memory) wasi.stdin_data = guest_input;
-  wasi.args.push_back(std::filesystem::path(options.function_path).filename().string());
-  auto context = std::make_shared<host::WasiContext>(std::move(wasi));
-  host::attach_wasi(store, context);
-  Linker linker;
-  host::add_wasi(linker);
-  auto provider = loaded->providers->link(loaded->function, store, linker);
-  if (!provider) return fail(provider.error());
-  auto instance = store.instantiate(loaded->function, linker);
-  if (!instance) return fail(instance.error());
-  if (io->memory) {
-    if (auto written = host::write_memory_input(**provider, guest_input); !written) return fail(written.error());
-  }
-
-  CallResult result = instance->call(options.export_name, {});
-  auto produced = collect(*io, *provider, *context);
-  if (!produced) return fail(produced.error());
-  FunctionRunReport report;
-  report.name = std::filesystem::path(options.function_path).filename().string();
-  report.size_bytes = std::filesystem::file_size(options.function_path, ec);
-  report.memory_bytes = memory_bytes(*instance, *provider);
-  report.instructions = result.fuel_used;
-  report.input = *input;
-  report.output = std::move(produced->output);
-  report.output_error = std::move(produced->output_error);
-  report.logs = produced->logs + failure_text(result);
-  report.success = result.returned() || (result.status == CallResult::Status::Exited && result.exit_code == 0);
-
-  std::string printed = options.json ? report_json(report) : report_text(report, function_limits_for(input->size()));
+  std::string printed = options.json ? report_json(*report) : report_text(*report, function_limits_for(input->size()));
   std::fwrite(printed.data(), 1, printed.size(), stdout);
   std::fflush(stdout);
-  if (!report.success) return fail(kExitExtensionFailed, kExecutionFailed);
-  if (!report.output_error.empty()) return fail(kExitInvalidOutput, report.output_error);
+  if (!report->success) return fail(kExitExtensionFailed, kExecutionFailed);
+  if (!report->output_error.empty()) return fail(kExitInvalidOutput, report->output_error);
   return kExitOk;
 }
 
