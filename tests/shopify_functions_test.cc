@@ -84,6 +84,15 @@ TEST_F(ShopifyFunctions, TheSummaryShowsOutputLogsAndFigures) {
   EXPECT_EQ(r.out.find("EXCEEDED"), std::string::npos) << r.out;
 }
 
+TEST_F(ShopifyFunctions, LimitsAreMarkedWhenExceededAndInstructionsScaleWithTheInput) {
+  std::string big = R"({"padding": ")" + std::string(100'000, 'x') + R"("})";
+  ProcessResult r = run("noop", big);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("input size: 100015 bytes (limit 64000 bytes)  ** EXCEEDED"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("output size: 100015 bytes (limit 20000 bytes)  ** EXCEEDED"), std::string::npos);
+  EXPECT_NE(r.out.find("(limit 22000000)"), std::string::npos);  // two started 64 KB steps of input
+}
+
 TEST_F(ShopifyFunctions, ExitCodeZeroSucceedsWithEmptyLogs) {
   ProcessResult r = run("exit_code", R"({"code": 0})", {"--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
