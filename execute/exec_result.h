@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kiln/error.h"
 
@@ -36,6 +37,24 @@ inline constexpr int kStageCount = 8;
 // "lookup", "validate_input", "serialize", "acquire", "run", "read_output", "validate_output", "total".
 const char* to_string(Stage stage);
 
+// One extension's part in a call that ran several (combine chain or all):
+// how it ended and what it used of its own limits. Its output is not kept:
+// it went into the next link or the reducer.
+struct ExtensionRun {
+  std::string extension;
+  int64_t version = 0;
+  std::string scope;  // the binding's: the scope asked for, or "*"
+  ExecStatus status = ExecStatus::Error;
+  std::optional<kiln::Error> error;
+  std::string log;
+  bool log_truncated = false;
+  int exit_code = 0;
+  uint64_t fuel_used = 0, fuel_limit = 0;  // the limit: its own, or what the call had left if less
+  uint64_t memory_peak_bytes = 0;
+  std::chrono::nanoseconds run_time{0}, time_limit{0};
+  uint64_t input_bytes = 0, output_bytes = 0;
+};
+
 struct ExecResult {
   ExecStatus status = ExecStatus::Error;
   std::optional<kiln::Error> error;  // set unless Ok or NotRun: kind, message, JSON Pointer where known
@@ -59,6 +78,11 @@ struct ExecResult {
   int64_t version = 0;
   std::string module_sha256;
   std::string backend;  // "aot" or "interp"
+
+  // combine chain or all: every extension the call tried, in the order
+  // they ran (priority, highest first). Empty for combine single, whose
+  // one extension is the fields above.
+  std::vector<ExtensionRun> extensions;
 
   std::array<std::chrono::nanoseconds, kStageCount> stages{};
   // A remote Executor's round trip minus the service's own total: the

@@ -33,6 +33,36 @@ void write_output(Writer& w, const std::string& output) {
   else w.RawValue(output.c_str(), output.size(), doc.GetType());
 }
 
+void write_error(Writer& w, const Error& error);
+
+void write_extension_run(Writer& w, const ExtensionRun& run) {
+  w.StartObject();
+  write_string(w, "extension", run.extension);
+  write_number(w, "version", static_cast<uint64_t>(run.version));
+  write_string(w, "scope", run.scope);
+  write_string(w, "status", to_string(run.status));
+  write_string(w, "log", run.log);
+  w.Key("log_truncated");
+  w.Bool(run.log_truncated);
+  w.Key("exit_code");
+  w.Int(run.exit_code);
+  w.Key("fuel");
+  w.StartObject();
+  write_number(w, "used", run.fuel_used);
+  write_number(w, "limit", run.fuel_limit);
+  w.EndObject();
+  write_number(w, "memory_peak_bytes", run.memory_peak_bytes);
+  w.Key("time");
+  w.StartObject();
+  write_number(w, "run_ns", static_cast<uint64_t>(run.run_time.count()));
+  write_number(w, "limit_ns", static_cast<uint64_t>(run.time_limit.count()));
+  w.EndObject();
+  write_number(w, "input_bytes", run.input_bytes);
+  write_number(w, "output_bytes", run.output_bytes);
+  if (run.error) write_error(w, *run.error);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string error_code(ErrorKind kind) {
@@ -87,18 +117,30 @@ std::string to_json(const ExecResult& r) {
   }
   w.EndObject();
   if (r.network_time.count() != 0) write_number(w, "network_ns", static_cast<uint64_t>(r.network_time.count()));
-  if (r.error) {
-    w.Key("error");
-    w.StartObject();
-    write_string(w, "code", error_code(r.error->kind));
-    write_string(w, "message", r.error->message);
-    if (r.error->where.has_json_pointer) write_string(w, "pointer", r.error->where.json_pointer);
-    if (r.error->where.offset) write_number(w, "offset", *r.error->where.offset);
-    w.EndObject();
+  if (r.error) write_error(w, *r.error);
+  if (!r.extensions.empty()) {
+    w.Key("extensions");
+    w.StartArray();
+    for (const ExtensionRun& run : r.extensions) write_extension_run(w, run);
+    w.EndArray();
   }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
+
+namespace {
+
+void write_error(Writer& w, const Error& error) {
+  w.Key("error");
+  w.StartObject();
+  write_string(w, "code", error_code(error.kind));
+  write_string(w, "message", error.message);
+  if (error.where.has_json_pointer) write_string(w, "pointer", error.where.json_pointer);
+  if (error.where.offset) write_number(w, "offset", *error.where.offset);
+  w.EndObject();
+}
+
+}  // namespace
 
 
 namespace {
@@ -133,6 +175,48 @@ std::optional<ErrorKind> kind_coded(std::string_view code) {
     if (code == error_code(static_cast<ErrorKind>(k))) return static_cast<ErrorKind>(k);
   }
   return std::nullopt;
+}
+
+Error read_error(const Value& error) {
+  Error e;
+  e.kind = kind_coded(string_of(error, "code")).value_or(ErrorKind::Internal);
+  e.message = string_of(error, "message");
+  if (auto it = error.FindMember("pointer"); it != error.MemberEnd() && it->value.IsString()) {
+    e.where.json_pointer = it->value.GetString();
+    e.where.has_json_pointer = true;
+  }
+  if (auto it = error.FindMember("offset"); it != error.MemberEnd() && it->value.IsUint64()) {
+    e.where.offset = it->value.GetUint64();
+  }
+  return e;
+}
+
+ExtensionRun read_extension_run(const Value& object) {
+  ExtensionRun run;
+  run.extension = string_of(object, "extension");
+  run.version = static_cast<int64_t>(number_of(object, "version"));
+  run.scope = string_of(object, "scope");
+  run.status = status_named(string_of(object, "status")).value_or(ExecStatus::Error);
+  run.log = string_of(object, "log");
+  if (auto it = object.FindMember("log_truncated"); it != object.MemberEnd() && it->value.IsBool()) {
+    run.log_truncated = it->value.GetBool();
+  }
+  if (auto it = object.FindMember("exit_code"); it != object.MemberEnd() && it->value.IsInt()) {
+    run.exit_code = it->value.GetInt();
+  }
+  if (const Value* fuel = object_of(object, "fuel")) {
+    run.fuel_used = number_of(*fuel, "used");
+    run.fuel_limit = number_of(*fuel, "limit");
+  }
+  run.memory_peak_bytes = number_of(object, "memory_peak_bytes");
+  if (const Value* time = object_of(object, "time")) {
+    run.run_time = std::chrono::nanoseconds(number_of(*time, "run_ns"));
+    run.time_limit = std::chrono::nanoseconds(number_of(*time, "limit_ns"));
+  }
+  run.input_bytes = number_of(object, "input_bytes");
+  run.output_bytes = number_of(object, "output_bytes");
+  if (const Value* error = object_of(object, "error")) run.error = read_error(*error);
+  return run;
 }
 
 }  // namespace
@@ -191,18 +275,11 @@ Result<ExecResult> exec_result_from_json(std::string_view json) {
     }
   }
   r.network_time = std::chrono::nanoseconds(number_of(doc, "network_ns"));
-  if (const Value* error = object_of(doc, "error")) {
-    Error e;
-    e.kind = kind_coded(string_of(*error, "code")).value_or(ErrorKind::Internal);
-    e.message = string_of(*error, "message");
-    if (auto it = error->FindMember("pointer"); it != error->MemberEnd() && it->value.IsString()) {
-      e.where.json_pointer = it->value.GetString();
-      e.where.has_json_pointer = true;
+  if (const Value* error = object_of(doc, "error")) r.error = read_error(*error);
+  if (auto it = doc.FindMember("extensions"); it != doc.MemberEnd() && it->value.IsArray()) {
+    for (const Value& run : it->value.GetArray()) {
+      if (run.IsObject()) r.extensions.push_back(read_extension_run(run));
     }
-    if (auto it = error->FindMember("offset"); it != error->MemberEnd() && it->value.IsUint64()) {
-      e.where.offset = it->value.GetUint64();
-    }
-    r.error = std::move(e);
   }
   return r;
 }

@@ -14,7 +14,8 @@ namespace kiln::execute {
 // {"status": "ok", "extension_point": ..., "output": <the output inline when
 // it is JSON, else a string>, "log": ..., "fuel": {"used", "limit"},
 // "memory": {"peak_bytes", "limit_bytes"}, "time": {"run_ns", "limit_ns"},
-// "stages_ns": {"lookup", ...}, "error": {"code", "message", "pointer"}}
+// "stages_ns": {"lookup", ...}, "error": {"code", "message", "pointer"},
+// "extensions": [one object per extension, combine chain or all only]}
 // (docs/abi.md, "The result").
 std::string to_json(const ExecResult& result);
 

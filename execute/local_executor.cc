@@ -9,9 +9,12 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "execute/combine.h"
 #include "execute/config_splice.h"
 #include "execute/kiln_reactor.h"
+#include "execute/lineup.h"
 #include "execute/wasi_command.h"
+#include "execute/worker_pool.h"
 #include "host/kiln_abi.h"
 #include "kiln/kiln.hpp"
 #include "kiln/wasi.h"
@@ -54,10 +57,14 @@ struct Binding {
   std::optional<Error> load_error;  // why it cannot run, when loaded is null
 };
 
+// What runs for one scope, highest priority first: one binding for
+// combine single, every one that runs for chain and all.
+using Lineup = std::vector<std::shared_ptr<const Binding>>;
+
 struct EpEntry {
   std::shared_ptr<const registry::ExtensionPoint> ep;
   std::shared_ptr<EpStats> stats;
-  std::unordered_map<std::string, std::shared_ptr<const Binding>, NameHash, NameEq> by_scope;  // "*" included
+  std::unordered_map<std::string, Lineup, NameHash, NameEq> by_scope;  // "*" included
 };
 
 struct Index {
@@ -95,6 +102,18 @@ void append_wasi_log(const registry::ExtensionPoint& ep, const host::WasiContext
   result.log.append(more.substr(0, room));
 }
 
+// What every run of a binding says about it, before it runs.
+void describe_binding(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult& result) {
+  const registry::Extension& ext = binding.extension;
+  result.matched_scope = ext.scope;
+  result.extension = ext.name;
+  result.version = ext.version;
+  result.module_sha256 = ext.module.sha256;
+  result.module_size = ext.module.size;
+  result.backend = ext.module.backend;
+  result.memory_limit_bytes = ep.limits.memory;
+}
+
 }  // namespace
 
 struct LocalExecutor::Impl {
@@ -113,6 +132,8 @@ struct LocalExecutor::Impl {
   std::map<std::string, std::shared_ptr<const registry::ExtensionPoint>> definitions;  // "name@version"
   std::map<std::string, std::shared_ptr<LoadedModule>> modules;  // "ep@version@sha"
 
+  std::unique_ptr<WorkerPool> workers;  // combine all's side-by-side runs; null: one after another
+
   std::mutex poll_mutex;
   std::condition_variable poll_wake;
   bool stopping = false;
@@ -123,6 +144,13 @@ struct LocalExecutor::Impl {
   std::shared_ptr<const Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
   ExecResult run(const EpEntry& entry, const Binding& binding, ExecResult result, std::span<const uint8_t> input,
                  Clock::time_point& mark);
+  // combine chain or all: the lineup through execute/combine.h.
+  ExecResult run_several(const EpEntry& entry, const Lineup& lineup, ExecResult result,
+                         std::span<const uint8_t> input);
+  // One binding of several, its input already checked, within `budget`.
+  ExecResult run_link(const EpEntry& entry, const Binding& binding, std::span<const uint8_t> input,
+                      const LinkBudget& budget);
+  bool sample_input(const EpEntry& entry);
   // The ABI's part of run(): from the validated input to the validated output.
   ExecResult run_command(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
                          std::span<const uint8_t> input, Clock::time_point& mark);
@@ -200,20 +228,16 @@ Result<void> LocalExecutor::Impl::refresh(bool force) {
     if (!stats) stats = std::make_shared<EpStats>();
     entry.stats = stats;
   }
-  // combine = single: per scope, the enabled extension of highest
-  // priority runs; among equals, the one deployed last.
-  std::map<std::pair<std::string, std::string>, const registry::Extension*> chosen;
+  std::map<std::string, std::vector<const registry::Extension*>> bound;  // by extension point
   for (const registry::Extension& ext : *extensions) {
-    if (!ext.enabled || !next->eps.contains(ext.extension_point)) continue;
-    const registry::Extension*& best = chosen[{ext.extension_point, ext.scope}];
-    if (!best || ext.priority > best->priority ||
-        (ext.priority == best->priority && ext.deployed_at > best->deployed_at)) {
-      best = &ext;
-    }
+    if (ext.enabled && next->eps.contains(ext.extension_point)) bound[ext.extension_point].push_back(&ext);
   }
-  for (const auto& [key, ext] : chosen) {
-    EpEntry& entry = next->eps.find(key.first)->second;
-    entry.by_scope[key.second] = make_binding(*entry.ep, *ext);
+  for (const auto& [name, exts] : bound) {
+    EpEntry& entry = next->eps.find(name)->second;
+    for (const auto& [scope, lineup] : lineups(*entry.ep, exts)) {
+      Lineup& bindings = entry.by_scope[scope];
+      for (const registry::Extension* ext : lineup) bindings.push_back(make_binding(*entry.ep, *ext));
+    }
   }
   // Modules no binding uses any more go when their last call ends.
   for (auto it = modules.begin(); it != modules.end();) {
@@ -252,6 +276,7 @@ Result<std::unique_ptr<LocalExecutor>> LocalExecutor::open(LocalExecutorConfig c
   host::add_kiln_abi(impl->linker);
   impl->registry = std::move(*registry);
   impl->config = config;
+  if (config.combine_workers > 0) impl->workers = std::make_unique<WorkerPool>(config.combine_workers);
   if (auto first = impl->refresh(true); !first) return first.error();
 
   Impl* raw = impl.get();
@@ -293,8 +318,10 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
   result.stages[static_cast<int>(Stage::Lookup)] = mark - start;
   if (binding_it == entry.by_scope.end()) {
     result.status = ExecStatus::NotRun;
+  } else if (entry.ep->combine_mode == registry::CombineMode::Single) {
+    result = impl_->run(entry, *binding_it->second.front(), std::move(result), input, mark);
   } else {
-    result = impl_->run(entry, *binding_it->second, std::move(result), input, mark);
+    result = impl_->run_several(entry, binding_it->second, std::move(result), input);
   }
   const auto total = Clock::now() - start;
   result.stages[static_cast<int>(Stage::Total)] = total;
@@ -313,26 +340,58 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
 ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding, ExecResult result,
                                     std::span<const uint8_t> input, Clock::time_point& mark) {
   const registry::ExtensionPoint& ep = *entry.ep;
-  const registry::Extension& ext = binding.extension;
-  result.matched_scope = ext.scope;
-  result.extension = ext.name;
-  result.version = ext.version;
-  result.module_sha256 = ext.module.sha256;
-  result.module_size = ext.module.size;
-  result.backend = ext.module.backend;
+  describe_binding(ep, binding, result);
   result.fuel_limit = ep.limits.fuel_for_input(input.size());
-  result.memory_limit_bytes = ep.limits.memory;
   result.time_limit = ep.limits.timeout;
   if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
 
   // Validate input: always its size, its JSON and its shape; the schema on
   // the sampled share of calls.
-  double rate = config.validate_input_override >= 0 ? config.validate_input_override : ep.validate_input;
-  result.input_validated = sampled(entry.stats->calls.fetch_add(1, std::memory_order_relaxed), rate);
+  result.input_validated = sample_input(entry);
   auto checked = check_input(ep, input, result.input_validated);
   end_stage(result, Stage::ValidateInput, mark);
   if (!checked) return failed(std::move(result), ExecStatus::InvalidInput, checked.error());
 
+  return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark)
+                         : run_command(ep, binding, std::move(result), input, mark);
+}
+
+bool LocalExecutor::Impl::sample_input(const EpEntry& entry) {
+  double rate = config.validate_input_override >= 0 ? config.validate_input_override : entry.ep->validate_input;
+  return sampled(entry.stats->calls.fetch_add(1, std::memory_order_relaxed), rate);
+}
+
+ExecResult LocalExecutor::Impl::run_several(const EpEntry& entry, const Lineup& lineup, ExecResult result,
+                                            std::span<const uint8_t> input) {
+  const registry::ExtensionPoint& ep = *entry.ep;
+  CombinedCall call;
+  call.ep = &ep;
+  call.count = lineup.size();
+  call.validate_schema = sample_input(entry);
+  call.check_input = [&ep](std::span<const uint8_t> in, bool with_schema) { return check_input(ep, in, with_schema); };
+  call.describe = [&](size_t i) {
+    ExecResult described;
+    describe_binding(ep, *lineup[i], described);
+    return described;
+  };
+  call.run_one = [&](size_t i, std::span<const uint8_t> in, const LinkBudget& budget) {
+    return run_link(entry, *lineup[i], in, budget);
+  };
+  call.workers = workers.get();
+  return run_combined(call, input, std::move(result));
+}
+
+ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& binding, std::span<const uint8_t> input,
+                                         const LinkBudget& budget) {
+  const registry::ExtensionPoint& ep = *entry.ep;
+  ExecResult result;
+  result.extension_point = ep.name;
+  result.input_bytes = input.size();
+  describe_binding(ep, binding, result);
+  result.fuel_limit = budget.fuel;
+  result.time_limit = budget.time;
+  if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
+  Clock::time_point mark = Clock::now();
   return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark)
                          : run_command(ep, binding, std::move(result), input, mark);
 }
@@ -347,6 +406,7 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   auto lease = binding.loaded->pool->acquire(&init_trap);
   if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
   auto context = attach_call_io(lease->store(), ep, binding.extension, std::move(stdin_data), result.fuel_limit);
+  lease->store().limits().timeout = result.time_limit;  // a combined call's share of its time limit
   end_stage(result, Stage::Acquire, mark);
 
   CallResult call = lease->instance().call("_start", {});
@@ -378,6 +438,7 @@ ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, 
   if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
   Store& store = lease->store();
   store.limits().fuel = result.fuel_limit;
+  store.limits().timeout = result.time_limit;  // a combined call's share of its time limit
   auto call = host::attach_kiln_call(store, ep.limits.max_log);
   std::shared_ptr<host::WasiContext> wasi;
   if (binding.loaded->imports_wasi) wasi = attach_call_io(store, ep, binding.extension, "", result.fuel_limit);
@@ -441,21 +502,24 @@ std::vector<PoolStats> LocalExecutor::pool_stats() const {
   std::shared_ptr<const Index> index = impl_->index.load(std::memory_order_acquire);
   std::vector<PoolStats> out;
   std::vector<const InstancePool*> seen;
+  auto add = [&](const std::string& ep, const Binding& binding) {
+    if (!binding.loaded || !binding.loaded->pool) return;
+    const InstancePool* pool = binding.loaded->pool.get();
+    if (std::find(seen.begin(), seen.end(), pool) != seen.end()) return;
+    seen.push_back(pool);
+    InstancePoolStats pool_stats = pool->stats();
+    PoolStats s;
+    s.extension_point = ep;
+    s.extension = binding.extension.name;
+    s.version = binding.extension.version;
+    s.module_sha256 = binding.extension.module.sha256;
+    s.idle = pool_stats.idle;
+    s.leased = pool_stats.leased;
+    out.push_back(std::move(s));
+  };
   for (const auto& [name, entry] : index->eps) {
-    for (const auto& [scope, binding] : entry.by_scope) {
-      if (!binding->loaded || !binding->loaded->pool) continue;
-      const InstancePool* pool = binding->loaded->pool.get();
-      if (std::find(seen.begin(), seen.end(), pool) != seen.end()) continue;
-      seen.push_back(pool);
-      InstancePoolStats pool_stats = pool->stats();
-      PoolStats s;
-      s.extension_point = name;
-      s.extension = binding->extension.name;
-      s.version = binding->extension.version;
-      s.module_sha256 = binding->extension.module.sha256;
-      s.idle = pool_stats.idle;
-      s.leased = pool_stats.leased;
-      out.push_back(std::move(s));
+    for (const auto& [scope, lineup] : entry.by_scope) {
+      for (const auto& binding : lineup) add(name, *binding);
     }
   }
   std::sort(out.begin(), out.end(), [](const PoolStats& a, const PoolStats& b) {

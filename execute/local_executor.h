@@ -8,7 +8,8 @@
 // or another process's — has committed. A call that races a redeploy holds
 // the snapshot it looked up, so it runs the old version or the new one,
 // whole. Instances come from one bounded InstancePool per module and
-// extension point, reset in place between calls.
+// extension point, reset in place between calls. Several extensions at
+// one point (combine chain or all) run through execute/combine.h.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,10 @@ struct LocalExecutorConfig {
   // Tests and benchmarks: force input validation on (1) or off (0) instead
   // of each extension point's sample rate.
   double validate_input_override = -1;
+  // Threads that run a `combine: all` call's extensions side by side,
+  // shared by every call (0: one after another, on the caller's thread).
+  // Only used when the call's fuel covers each extension's own limit.
+  size_t combine_workers = 0;
 };
 
 class LocalExecutor final : public Executor {

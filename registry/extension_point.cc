@@ -5,9 +5,11 @@
 #include <cmath>
 
 #include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
 
 #include "base/json_scan.h"
 #include "base/units.h"
+#include "registry/chain_schemas.h"
 
 namespace kiln::registry {
 namespace {
@@ -85,6 +87,7 @@ Result<void> read_limits(const Value& value, ExtensionPointLimits& limits, const
     };
     if (key == "fuel") done = set_count(limits.fuel);
     else if (key == "fuel_per_kib") done = set_count(limits.fuel_per_kib);
+    else if (key == "call_fuel") done = set_count(limits.call_fuel);
     else if (key == "memory") done = set_size(limits.memory);
     else if (key == "max_input") done = set_size(limits.max_input);
     else if (key == "max_output") done = set_size(limits.max_output);
@@ -95,7 +98,7 @@ Result<void> read_limits(const Value& value, ExtensionPointLimits& limits, const
       if (!d) return d.error();
       limits.timeout = *d;
     } else {
-      return refuse(field, "unknown field (known: fuel, fuel_per_kib, memory, timeout, max_input, max_output, "
+      return refuse(field, "unknown field (known: fuel, fuel_per_kib, call_fuel, memory, timeout, max_input, max_output, "
                            "max_module, max_log)");
     }
     if (!done) return done.error();
@@ -215,7 +218,105 @@ Result<void> require_reactor_exports(ExtensionPoint& ep, const Refuser& refuse) 
   return {};
 }
 
+std::optional<CombineMode> combine_mode_named(std::string_view name) {
+  for (CombineMode mode : {CombineMode::Single, CombineMode::Chain, CombineMode::All}) {
+    if (name == to_string(mode)) return mode;
+  }
+  return std::nullopt;
+}
+
+std::optional<Reducer::Op> reducer_op_named(std::string_view name) {
+  using Op = Reducer::Op;
+  for (Op op : {Op::Concat, Op::Merge, Op::First, Op::Min, Op::Max, Op::Sum}) {
+    if (name == to_string(op)) return op;
+  }
+  return std::nullopt;
+}
+
+// {"op": "concat", "pointer": "/discounts"}: `pointer` required by every op
+// but first and merge (merge defaults to the root), refused by first.
+Result<Reducer> read_reducer(const Value& value, const Refuser& refuse) {
+  if (!value.IsObject()) return refuse("reduce", "expected an object like {\"op\": \"concat\", \"pointer\": \"/discounts\"}");
+  Reducer reducer;
+  bool has_op = false, has_pointer = false;
+  for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key != "op" && key != "pointer") return refuse("reduce." + key, "unknown field (known: op, pointer)");
+    if (!it->value.IsString()) return refuse("reduce." + key, "expected a string");
+    std::string text = it->value.GetString();
+    if (key == "pointer") {
+      if (!rapidjson::Pointer(text.c_str(), text.size()).IsValid()) {
+        return refuse("reduce.pointer", "\"" + text + "\" is not a JSON Pointer (RFC 6901: \"\" or \"/a/b\")");
+      }
+      reducer.pointer = text;
+      has_pointer = true;
+      continue;
+    }
+    auto op = reducer_op_named(text);
+    if (!op) return refuse("reduce.op", "unknown reducer \"" + text + "\" (known: concat, merge, first, min, max, sum)");
+    reducer.op = *op;
+    has_op = true;
+  }
+  if (!has_op) return refuse("reduce.op", "required");
+  const bool wants_pointer = reducer.op != Reducer::Op::First && reducer.op != Reducer::Op::Merge;
+  if (wants_pointer && !has_pointer) {
+    return refuse("reduce.pointer", std::string("required by ") + to_string(reducer.op) + ": where its value is in each output");
+  }
+  if (reducer.op == Reducer::Op::First && has_pointer) return refuse("reduce.pointer", "first takes no pointer");
+  return reducer;
+}
+
+// What `combine` asks of the rest of the definition.
+Result<void> check_combine(ExtensionPoint& ep, const rapidjson::Document& doc, const Refuser& refuse) {
+  auto mode = combine_mode_named(ep.combine);
+  if (!mode) return refuse("combine", "unknown mode \"" + ep.combine + "\" (known: single, chain, all)");
+  ep.combine_mode = *mode;
+  if (ep.combine_mode == CombineMode::All && !ep.reduce) {
+    return refuse("reduce", "required by combine \"all\": how the outputs are joined");
+  }
+  if (ep.combine_mode != CombineMode::All && ep.reduce) return refuse("reduce", "only combine \"all\" reduces");
+  if (ep.combine_mode != CombineMode::Chain) return {};
+  if (ep.output_schema->declares_property("config")) {
+    return refuse("output_schema", "declares a top-level \"config\" property, but in a chain each output is the next "
+                                   "extension's input, where \"config\" is the extension's config");
+  }
+  if (ep.limits.max_output > ep.limits.max_input) {
+    return refuse("limits.max_output", "is over limits.max_input (" + std::to_string(ep.limits.max_input) +
+                                           "), but in a chain each output is the next extension's input");
+  }
+  ChainMismatch mismatch = check_chain_schemas(doc["output_schema"], doc["input_schema"]);
+  if (mismatch.field.empty()) return {};
+  return refuse(mismatch.field, mismatch.what + " (combine \"chain\" passes each output on as the next input)");
+}
+
 }  // namespace
+
+const char* to_string(CombineMode mode) {
+  switch (mode) {
+    case CombineMode::Single: return "single";
+    case CombineMode::Chain: return "chain";
+    case CombineMode::All: return "all";
+  }
+  return "unknown";
+}
+
+const char* to_string(Reducer::Op op) {
+  switch (op) {
+    case Reducer::Op::Concat: return "concat";
+    case Reducer::Op::Merge: return "merge";
+    case Reducer::Op::First: return "first";
+    case Reducer::Op::Min: return "min";
+    case Reducer::Op::Max: return "max";
+    case Reducer::Op::Sum: return "sum";
+  }
+  return "unknown";
+}
+
+uint64_t ExtensionPointLimits::call_fuel_for_input(uint64_t input_bytes) const {
+  ExtensionPointLimits whole = *this;
+  whole.fuel = call_fuel != 0 ? call_fuel : fuel;
+  return whole.fuel_for_input(input_bytes);
+}
 
 uint64_t ExtensionPointLimits::fuel_for_input(uint64_t input_bytes) const {
   // Rounded up without adding first: input_bytes + 1023 would wrap near UINT64_MAX.
@@ -324,6 +425,13 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
     } else if (key == "combine") {
       if (!v.IsString()) return refuse(key, "expected a string");
       ep.combine = v.GetString();
+    } else if (key == "reduce") {
+      auto reducer = read_reducer(v, refuse);
+      if (!reducer) return reducer.error();
+      ep.reduce = std::move(*reducer);
+    } else if (key == "fail_closed") {
+      if (!v.IsBool()) return refuse(key, "expected true or false");
+      ep.fail_closed = v.GetBool();
     } else if (key == "validate_input") {
       if (v.IsBool()) ep.validate_input = v.GetBool() ? 1.0 : 0.0;
       else if (v.IsNumber()) ep.validate_input = v.GetDouble();
@@ -347,7 +455,7 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
       if (auto read = read_limits(v, ep.limits, refuse); !read) return read.error();
     } else {
       return refuse(key, "unknown field (known: name, description, abi, entry, input_schema, output_schema, config_schema, "
-                         "imports, exports, validate_input, combine, limits)");
+                         "imports, exports, validate_input, combine, reduce, fail_closed, limits)");
     }
   }
   if (ep.name.empty()) return refuse("name", "required");
@@ -357,9 +465,9 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
   if (ep.abi != kAbiWasiCommand && ep.abi != kAbiKilnReactor) {
     return refuse("abi", "unknown ABI \"" + ep.abi + "\" (known: wasi-command, kiln-reactor)");
   }
-  if (ep.combine != "single") return refuse("combine", "unknown mode \"" + ep.combine + "\" (known: single)");
   if (!ep.input_schema) return refuse("input_schema", "required");
   if (!ep.output_schema) return refuse("output_schema", "required");
+  if (auto combine = check_combine(ep, doc, refuse); !combine) return combine.error();
   // The wasi-command ABI puts the extension's config into the input as
   // its top-level "config" member: the input cannot have one of its own.
   if (ep.input_schema->declares_property("config")) {

@@ -28,10 +28,31 @@ struct ExtensionPointLimits {
   uint64_t max_output = 64'000;        // bytes the guest writes to stdout
   uint64_t max_module = 256 * 1024;    // bytes of the module as uploaded
   uint64_t max_log = 1'000;            // bytes of stderr kept; the rest is cut
+  // Fuel for a whole call of several extensions (combine chain or all),
+  // before the input's share; 0: the same as `fuel`. Each extension is
+  // also held to its own `fuel_for_input` of its own input.
+  uint64_t call_fuel = 0;
 
   // fuel + fuel_per_kib × ceil(input_bytes / 1024), saturating.
   uint64_t fuel_for_input(uint64_t input_bytes) const;
+  // (call_fuel or fuel) + fuel_per_kib × ceil(input_bytes / 1024): what a
+  // whole call may spend, the call's input deciding the share.
+  uint64_t call_fuel_for_input(uint64_t input_bytes) const;
 };
+
+// How the extensions bound for a scope run (docs/extension-points.md,
+// "Several extensions at one point").
+enum class CombineMode { Single, Chain, All };
+const char* to_string(CombineMode mode);
+
+// How `combine: all` joins the outputs of the extensions that succeeded,
+// taken in priority order (execute/reducer.h has the exact semantics).
+struct Reducer {
+  enum class Op { Concat, Merge, First, Min, Max, Sum };
+  Op op = Op::First;
+  std::string pointer;  // RFC 6901 JSON Pointer into each output; "" is the root
+};
+const char* to_string(Reducer::Op op);
 
 // One import a guest may use: "module.name", or "module.*" for all of a module.
 struct ImportRule {
@@ -65,7 +86,12 @@ struct ExtensionPoint {
   // The export a call runs: "_start" for wasi-command; for kiln-reactor
   // the definition's "entry", "run" by default.
   std::string entry = "_start";
-  std::string combine = "single";
+  std::string combine = "single";  // as given; combine_mode is what it means
+  CombineMode combine_mode = CombineMode::Single;
+  std::optional<Reducer> reduce;  // set exactly when combine_mode is All
+  // A failing extension fails the whole call (chain and all) instead of
+  // being skipped.
+  bool fail_closed = false;
   double validate_input = 1.0;  // fraction of runs whose input is schema-checked
   std::vector<ImportRule> imports;
   bool imports_default = true;  // no `imports` field: WASI preview1 without files or sockets

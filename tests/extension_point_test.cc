@@ -150,8 +150,8 @@ TEST(ExtensionPointTest, UnknownAbiAndCombineAreRefused) {
   Error abi = refused(with(R"(, "abi": "wasi-reactor")"), "abi");
   EXPECT_NE(abi.message.find("wasi-reactor"), std::string::npos) << abi.message;
   EXPECT_NE(abi.message.find("wasi-command"), std::string::npos) << abi.message;
-  Error combine = refused(with(R"(, "combine": "all")"), "combine");
-  EXPECT_NE(combine.message.find("single"), std::string::npos) << combine.message;
+  Error combine = refused(with(R"(, "combine": "every")"), "combine");
+  EXPECT_NE(combine.message.find("single, chain, all"), std::string::npos) << combine.message;
   EXPECT_EQ(parsed(with(R"(, "abi": "wasi-command", "combine": "single")")).abi, "wasi-command");
 }
 
