@@ -20,6 +20,7 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -83,10 +84,13 @@ Quantiles quantiles(std::vector<uint64_t> v) {
   return {at(0.50), at(0.95), at(0.99)};
 }
 
+constexpr int kStages = kiln::execute::kStageCount;
+
 // One way of running: a row of the table.
 struct Row {
   std::string label;
   Cell network, execute, total;
+  std::array<Cell, kStages> stages{};  // the executor's, where it reported them
   double per_second = 0;
   std::string note;
 };
@@ -94,10 +98,15 @@ struct Row {
 // Per-call samples of one measurement, merged over its threads.
 struct Samples {
   std::vector<uint64_t> network, execute, total;
+  std::array<std::vector<uint64_t>, kStages> stages;
   void add(const Samples& other) {
-    network.insert(network.end(), other.network.begin(), other.network.end());
-    execute.insert(execute.end(), other.execute.begin(), other.execute.end());
-    total.insert(total.end(), other.total.begin(), other.total.end());
+    auto append = [](std::vector<uint64_t>& to, const std::vector<uint64_t>& from) {
+      to.insert(to.end(), from.begin(), from.end());
+    };
+    append(network, other.network);
+    append(execute, other.execute);
+    append(total, other.total);
+    for (int i = 0; i < kStages; ++i) append(stages[i], other.stages[i]);
   }
 };
 
@@ -124,6 +133,7 @@ void call_once(Executor& executor, const Workload& w, Samples& out, bool remote)
   }
   out.total.push_back(static_cast<uint64_t>(elapsed));
   out.execute.push_back(static_cast<uint64_t>(r.stage(Stage::Total).count()));
+  for (int i = 0; i < kStages; ++i) out.stages[i].push_back(static_cast<uint64_t>(r.stages[i].count()));
   if (remote) out.network.push_back(static_cast<uint64_t>(r.network_time.count()));
 }
 
@@ -137,6 +147,7 @@ Row row_of(std::string label, const Samples& s, double per_second) {
   row.label = std::move(label);
   if (!s.network.empty()) row.network = quantiles(s.network);
   row.execute = quantiles(s.execute);
+  for (int i = 0; i < kStages; ++i) row.stages[i] = quantiles(s.stages[i]);
   row.total = quantiles(s.total);
   row.per_second = per_second;
   return row;
@@ -269,6 +280,23 @@ void print_table(const std::vector<Row>& rows, const std::string& title) {
   }
 }
 
+// Where the execute time goes: the executor's stages, per way of running
+// (the 1-thread rows: the others add queueing).
+void print_stages(const std::vector<Row>& rows) {
+  std::vector<const Row*> shown;
+  for (const Row& row : rows) {
+    if (row.stages[0] && row.label.find("threads") == std::string::npos) shown.push_back(&row);
+  }
+  std::printf("\nthe execute stages (µs, p50 / p95 / p99), as the executor measured them\n%-16s", "stage");
+  for (const Row* row : shown) std::printf(" | %-38s", row->label.c_str());
+  std::printf("\n");
+  for (int i = 0; i < kStages; ++i) {
+    std::printf("%-16s", kiln::execute::to_string(static_cast<Stage>(i)));
+    for (const Row* row : shown) std::printf(" | %-38s", cell_text(row->stages[i]).c_str());
+    std::printf("\n");
+  }
+}
+
 struct Options {
   std::string registry, input_path, url, unix_socket, wrk_result;
   std::string extension_point = "checkout.product_discounts", scope = "shop-1";
@@ -349,6 +377,7 @@ int main(int argc, char** argv) {
   std::printf("network = round trip - the service's own total (ExecResult::network_time); execute = the "
               "executor's total (all stages); total = the call as the host sees it\n");
   print_table(rows, "Results (µs, p50 / p95 / p99), seed 000's table: 3-line checkout");
+  print_stages(rows);
 
   // The targets, out of process over loopback TCP keep-alive.
   for (const Row& row : rows) {
