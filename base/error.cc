@@ -22,6 +22,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::InvalidInput: return "invalid input";
     case ErrorKind::InvalidOutput: return "invalid output";
     case ErrorKind::ExtensionFailed: return "extension failed";
+    case ErrorKind::AlreadyExists: return "already exists";
   }
   return "unknown";
 }

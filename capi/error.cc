@@ -31,8 +31,10 @@ KILN_SAME(InvalidConfig, KILN_ERR_INVALID_CONFIG);
 KILN_SAME(InvalidInput, KILN_ERR_INVALID_INPUT);
 KILN_SAME(InvalidOutput, KILN_ERR_INVALID_OUTPUT);
 KILN_SAME(ExtensionFailed, KILN_ERR_EXTENSION_FAILED);
+KILN_SAME(AlreadyExists, KILN_ERR_ALREADY_EXISTS);
 #undef KILN_SAME
-constexpr int kLastStatus = KILN_ERR_EXTENSION_FAILED;
+constexpr int kLastStatus = KILN_ERR_ALREADY_EXISTS;
+static_assert(kLastStatus == static_cast<int>(kLastErrorKind), "a new ErrorKind needs its kiln_status_t");
 
 kiln_status_t fail(kiln_status_t status, std::string message) {
   t_last_error = std::move(message);

@@ -22,6 +22,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::InvalidInput: return kExitInvalidInput;
     case ErrorKind::InvalidOutput: return kExitInvalidOutput;
     case ErrorKind::ExtensionFailed: return kExitExtensionFailed;
+    case ErrorKind::AlreadyExists: return kExitAlreadyExists;
   }
   return kExitFailure;
 }

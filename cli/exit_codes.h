@@ -28,6 +28,7 @@ enum ExitCode : int {
   kExitInvalidDefinition = 25, // an extension point definition or schema kiln refuses
   kExitContract = 26,          // the module breaks the extension point's contract
   kExitInvalidConfig = 27,     // the extension's config fails the config schema
+  kExitAlreadyExists = 28,     // creating what exists (kiln ep create of an existing name)
 };
 
 // The exit code for an error of `kind`: the one place that maps them.

@@ -21,7 +21,7 @@ namespace kiln::execute {
 // ErrorKind's values run from 1 to its last (kiln/error.h, append only):
 // errors_by_kind is indexed by the value, slot 0 unused. Raise this with a
 // new kind.
-inline constexpr int kErrorKindSlots = static_cast<int>(ErrorKind::ExtensionFailed) + 1;
+inline constexpr int kErrorKindSlots = static_cast<int>(kLastErrorKind) + 1;
 
 // Per-stage figures of one extension point since the executor started.
 struct StageStats {

@@ -140,7 +140,7 @@ std::string percent_encode(std::string_view text) {
 }
 
 std::optional<ErrorKind> kind_coded(std::string_view code) {
-  for (int k = static_cast<int>(ErrorKind::InvalidArgument); k <= static_cast<int>(ErrorKind::ExtensionFailed); ++k) {
+  for (int k = static_cast<int>(ErrorKind::InvalidArgument); k <= static_cast<int>(kLastErrorKind); ++k) {
     if (code == error_code(static_cast<ErrorKind>(k))) return static_cast<ErrorKind>(k);
   }
   return std::nullopt;

@@ -180,7 +180,7 @@ Result<int64_t> Registry::create_extension_point(const ExtensionPoint& ep, const
   auto exists = db_->prepare("SELECT 1 FROM extension_points WHERE name = ?");
   if (!exists) return exists.error();
   if (exists->bind(1, ep.name).step()) {
-    return make_error(ErrorKind::InvalidDefinition,
+    return make_error(ErrorKind::AlreadyExists,
                       "extension point " + ep.name + " already exists (use `kiln ep update` for a new version)");
   }
   auto insert = db_->prepare(std::string("INSERT INTO extension_points VALUES (?, 1, ?, ?, ") + kNow + ")");

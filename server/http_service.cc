@@ -91,6 +91,7 @@ http::status status_for(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::InvalidArgument: return http::status::bad_request;
     case ErrorKind::NotFound: return http::status::not_found;
+    case ErrorKind::AlreadyExists: return http::status::conflict;
     case ErrorKind::InvalidModule:
     case ErrorKind::Link:
     case ErrorKind::InvalidDefinition:
@@ -856,14 +857,6 @@ Response Service::handle_admin(const Request& req, const Target& target) {
       if (!create && ep->name != name) {
         return error_response(http::status::bad_request, "invalid_argument",
                               "the definition names " + ep->name + ", the path " + name, std::string("/name"));
-      }
-      if (create) {
-        if (auto existing = registry_->extension_point(ep->name); existing) {
-          return error_response(http::status::conflict, "already_exists",
-                                "extension point " + ep->name + " exists (PUT /v1/extension-points/" + ep->name +
-                                    " makes a new version)",
-                                std::string("/name"));
-        }
       }
       auto version = create ? registry_->create_extension_point(*ep, kWho) : registry_->update_extension_point(*ep, kWho);
       if (!version) return error_response(version.error());

@@ -16,7 +16,7 @@ namespace kiln {
 namespace {
 
 constexpr int kFirstKind = static_cast<int>(ErrorKind::InvalidArgument);
-constexpr int kLastKind = static_cast<int>(ErrorKind::ExtensionFailed);
+constexpr int kLastKind = static_cast<int>(kLastErrorKind);
 
 TEST(ErrorKinds, EachIsADistinctStatusWithADistinctName) {
   std::set<std::string> names;

@@ -98,7 +98,7 @@ TEST_F(PlatformCliTest, EpCreateUpdateListShowRoundTrip) {
   EXPECT_EQ(created.out, "created extension point test.behave, version 1\n");
 
   ProcessResult again = kiln({"ep", "create", file});
-  EXPECT_EQ(again.exit_code, 25) << again.err;
+  EXPECT_EQ(again.exit_code, 28) << again.err;
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
 
   ProcessResult listed = kiln({"ep", "list"});

@@ -348,6 +348,7 @@ TEST_F(PlatformTest, RegistryKeepsExtensionPointVersions) {
   ASSERT_TRUE(again);
   auto duplicate = registry_->create_extension_point(*again, "tester");
   ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().kind, ErrorKind::AlreadyExists);
   EXPECT_NE(duplicate.error().message.find("already exists"), std::string::npos);
   auto v2 = registry_->update_extension_point(*again, "tester");
   ASSERT_TRUE(v2);

@@ -31,7 +31,11 @@ enum class ErrorKind : uint8_t {
   InvalidInput = 16,    // an execute input that is not JSON, too large, or fails the input schema
   InvalidOutput = 17,   // an extension's output that is too large, not JSON, or fails the output schema
   ExtensionFailed = 18, // the extension exited non-zero (its log says why)
+  AlreadyExists = 19,   // creating what exists: an extension point of that name
 };
+
+// The last kind: loops over every kind and tables indexed by kind use it.
+inline constexpr ErrorKind kLastErrorKind = ErrorKind::AlreadyExists;
 
 // A short stable name, e.g. "invalid module", "out of fuel". Also the
 // service's error `code`, with spaces as underscores.

@@ -84,7 +84,8 @@ typedef enum kiln_status_t {
   KILN_ERR_INVALID_CONFIG = 15,     /* an extension's config fails the config schema */
   KILN_ERR_INVALID_INPUT = 16,      /* an input that is not JSON, too large, or fails the input schema */
   KILN_ERR_INVALID_OUTPUT = 17,     /* an output that is too large, not JSON, or fails the output schema */
-  KILN_ERR_EXTENSION_FAILED = 18    /* the extension exited non-zero (its log says why) */
+  KILN_ERR_EXTENSION_FAILED = 18,   /* the extension exited non-zero (its log says why) */
+  KILN_ERR_ALREADY_EXISTS = 19      /* creating what exists: an extension point of that name */
 } kiln_status_t;
 
 /* The failure most recently reported on this thread (see the top). Never NULL. */
