@@ -2,7 +2,9 @@
 // what is bound to an extension point for a scope, through the in-process
 // Executor — or, with --remote URL, a kiln service's (RemoteExecutor, the
 // execute token from KILN_EXEC_TOKEN) — and prints the output, the whole
-// result, or the stage table shaped like seed 000's latency breakdown.
+// result, or the stage table shaped like seed 000's latency breakdown. With
+// several extensions at the point (combine chain or all), those skipped
+// are named on stderr; --json lists every one.
 #include <unistd.h>
 
 #include <algorithm>
@@ -195,6 +197,17 @@ void print_stats(const ExecOptions& options, const std::vector<execute::ExecResu
   print_limits_table(limits);
 }
 
+// combine chain or all: the extensions a call skipped (fail-open) would
+// otherwise go unseen when the call as a whole is ok.
+void report_skipped(const execute::ExecResult& result) {
+  if (result.status != execute::ExecStatus::Ok) return;
+  for (const execute::ExtensionRun& run : result.extensions) {
+    if (run.status == execute::ExecStatus::Ok || !run.error) continue;
+    std::fprintf(stderr, "kiln: skipped %s v%lld: %s: %s\n", run.extension.c_str(), static_cast<long long>(run.version),
+                 execute::to_string(run.status), run.error->message.c_str());
+  }
+}
+
 int run_exec(const ExecOptions& options) {
   std::string input;
   if (options.input_path.empty() || options.input_path == "-") {
@@ -243,6 +256,7 @@ int run_exec(const ExecOptions& options) {
     std::fwrite(last.output.data(), 1, last.output.size(), stdout);
     if (!last.output.empty() && last.output.back() != '\n' && isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
   }
+  if (!options.json) report_skipped(last);
   if (!last.log.empty() && !options.json) {
     std::fprintf(stderr, "%s%s", last.log.c_str(), last.log.back() == '\n' ? "" : "\n");
     if (last.log_truncated) std::fprintf(stderr, "kiln: (log cut at the extension point's limit)\n");

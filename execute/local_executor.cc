@@ -41,7 +41,20 @@ struct EpStats {
   std::array<std::atomic<uint64_t>, kExecStatusCount> by_status{};
   std::array<std::atomic<uint64_t>, kErrorKindSlots> errors_by_kind{};
   std::atomic<uint64_t> calls{0};  // drives input-validation sampling
+  // combine all: a moving average of one extension's run time, in ns,
+  // that decides whether side by side pays.
+  std::atomic<uint64_t> link_run_ns{0};
 };
+
+// Folds one call's average run time per extension into the moving average
+// (weight 1/8; the first call sets it). Races between calls lose a sample,
+// which an average can afford.
+void record_link_run(EpStats& stats, const ExecResult& result) {
+  if (result.extensions.empty()) return;
+  const uint64_t sample = static_cast<uint64_t>(result.run_time.count()) / result.extensions.size();
+  const uint64_t old = stats.link_run_ns.load(std::memory_order_relaxed);
+  stats.link_run_ns.store(old == 0 ? sample : (old * 7 + sample) / 8, std::memory_order_relaxed);
+}
 
 // A module made ready for one extension point's limits.
 struct LoadedModule {
@@ -377,8 +390,13 @@ ExecResult LocalExecutor::Impl::run_several(const EpEntry& entry, const Lineup& 
   call.run_one = [&](size_t i, std::span<const uint8_t> in, const LinkBudget& budget) {
     return run_link(entry, *lineup[i], in, budget);
   };
-  call.workers = workers.get();
-  return run_combined(call, input, std::move(result));
+  const auto min_run = std::chrono::nanoseconds(config.combine_parallel_min_run).count();
+  if (entry.stats->link_run_ns.load(std::memory_order_relaxed) >= static_cast<uint64_t>(min_run)) {
+    call.workers = workers.get();
+  }
+  ExecResult combined = run_combined(call, input, std::move(result));
+  record_link_run(*entry.stats, combined);
+  return combined;
 }
 
 ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& binding, std::span<const uint8_t> input,

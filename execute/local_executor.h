@@ -35,6 +35,11 @@ struct LocalExecutorConfig {
   // shared by every call (0: one after another, on the caller's thread).
   // Only used when the call's fuel covers each extension's own limit.
   size_t combine_workers = 0;
+  // ... and only once this extension point's extensions have been running
+  // at least this long each (a moving average over its calls): below it,
+  // handing an extension to another thread costs more than it saves (the
+  // numbers are in docs/extension-points.md).
+  std::chrono::microseconds combine_parallel_min_run{50};
 };
 
 class LocalExecutor final : public Executor {
