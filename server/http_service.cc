@@ -32,12 +32,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "base/json_msgpack.h"
 #include "deploy/extension_deploy.h"
 #include "deploy/module_pipeline.h"
 #include "execute/exec_result_json.h"
 #include "execute/local_executor.h"
 #include "registry/registry.h"
-#include "server/msgpack_json.h"
 #include "server/prometheus_metrics.h"
 
 namespace kiln::server {
@@ -798,7 +798,7 @@ void Service::handle(Request&& req_in, Done done) {
 Response Service::handle_execute(const Request& req, const std::string& extension_point, const std::string& scope) {
   std::string converted;
   if (is_msgpack(media_type(req))) {
-    auto json = msgpack_to_json(req.body());
+    auto json = base::msgpack_to_json(req.body(), ErrorKind::InvalidArgument, "the request body");
     if (!json) return error_response(http::status::bad_request, "invalid_argument", json.error().message);
     converted = std::move(*json);
   }
@@ -818,7 +818,7 @@ Response Service::handle_execute(const Request& req, const std::string& extensio
   std::string accept_text(accept.data(), accept.size());
   if (accept_text.find("application/msgpack") != std::string::npos ||
       accept_text.find("application/x-msgpack") != std::string::npos) {
-    auto packed = json_to_msgpack(res.body());
+    auto packed = base::json_to_msgpack(res.body(), ErrorKind::Internal, "the result");
     if (packed) {
       res.body() = std::move(*packed);
       res.set(http::field::content_type, "application/msgpack");
