@@ -29,7 +29,7 @@ std::string combine_ep(const std::string& extra, const std::string& limits = R"(
         "total": {"type": "integer"}, "discounts": {"type": "array"}, "meta": {"type": "object"}}},
     "config_schema": {"type": "object", "properties": {"act": {"type": "string"}, "amount": {"type": "integer"},
         "tag": {"type": "string"}}, "additionalProperties": false},
-    "limits": {)" + limits + R"(, "timeout": "5s", "max_log": 1000}, )" + extra + "}";
+    "limits": {"timeout": "5s", "max_log": 1000, )" + limits + "}, " + extra + "}";
 }
 
 std::string config(const std::string& tag, int amount, const std::string& act = "add") {
@@ -399,6 +399,27 @@ TEST_F(CombineTest, EachExtensionsFuelScalesWithItsOwnInput) {
   EXPECT_EQ(result.extensions[0].fuel_limit, 2'003'000u);  // 3 KiB of input
   EXPECT_EQ(result.extensions[1].fuel_limit, 2'001'000u);  // a's small output
   EXPECT_EQ(result.fuel_limit, 9'003'000u);
+}
+
+TEST_F(CombineTest, TheCallsTimeLimitCoversTheWholeChain) {
+  // Fuel enough for minutes of spinning: the call's 200 ms end the first
+  // link, and nothing is left for the second.
+  create_ep(combine_ep(R"("combine": "chain")",
+                       R"("fuel": "100000000000", "call_fuel": "1000000000000", "timeout": "200ms")"));
+  add("spinner", 1, 2, "spin");
+  add("after", 1, 1);
+  ExecResult result = run();
+  ASSERT_EQ(result.extensions.size(), 2u);
+  EXPECT_EQ(result.time_limit, std::chrono::milliseconds(200));
+  EXPECT_EQ(result.extensions[0].status, ExecStatus::Deadline);
+  // The deadline ticks in steps, so the spinner may stop a hair before the
+  // call's time is up: "after" then gets that hair, and may even finish in it.
+  const auto& after = result.extensions[1];
+  EXPECT_LT(after.time_limit, std::chrono::milliseconds(50));
+  if (after.status == ExecStatus::Ok) return;
+  EXPECT_EQ(after.status, ExecStatus::Deadline);
+  EXPECT_EQ(result.status, ExecStatus::Deadline);  // nothing succeeded
+  EXPECT_TRUE(result.error->message.starts_with("spinner v1: ")) << result.error->message;
 }
 
 // ---- what `kiln exec --json` prints --------------------------------------------
