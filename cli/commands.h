@@ -17,5 +17,6 @@ void add_exec_command(CLI::App& app, int& exit_code);
 void add_schema_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);  // kiln serve (server/)
 void add_function_run_command(CLI::App& app, int& exit_code);  // Shopify Functions, as function-runner
+void add_replay_command(CLI::App& app, int& exit_code);        // kiln replay (docs/replay.md)
 
 }  // namespace kiln::cli

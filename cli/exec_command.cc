@@ -16,12 +16,15 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "base/files.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/platform_common.h"
 #include "execute/exec_result_json.h"
 #include "execute/local_executor.h"
 #include "execute/remote_executor.h"
+#include "execute/replay_bundle.h"
+#include "registry/registry.h"
 
 namespace kiln::cli {
 namespace {
@@ -37,6 +40,7 @@ struct ExecOptions {
   bool json = false;
   bool stats = false;
   int64_t repeat = 1;
+  std::string save_replay;  // a replay bundle of the (last) call goes here
 };
 
 int exit_code_of(const execute::ExecResult& result) {
@@ -208,6 +212,23 @@ void report_skipped(const execute::ExecResult& result) {
   }
 }
 
+// Writes the bundle of `result` (a call recorded on `tape`) to the file
+// --save-replay names.
+Result<void> save_replay(const ExecOptions& options, const execute::ExecResult& result, std::string_view input,
+                         const host::WasiTape& tape) {
+  auto registry = registry::Registry::open(options.registry.empty() ? registry::Registry::default_path()
+                                                                    : options.registry);
+  if (!registry) return registry.error();
+  auto bundle = execute::make_replay_bundle(**registry, result, input, tape, "requested");
+  if (!bundle) return bundle.error();
+  if (auto written = base::write_file_atomically(options.save_replay, execute::to_json(*bundle), 0600); !written) {
+    return written.error();
+  }
+  std::fprintf(stderr, "kiln: replay bundle saved to %s (kiln replay %s)\n", options.save_replay.c_str(),
+               options.save_replay.c_str());
+  return {};
+}
+
 int run_exec(const ExecOptions& options) {
   std::string input;
   if (options.input_path.empty() || options.input_path == "-") {
@@ -218,11 +239,13 @@ int run_exec(const ExecOptions& options) {
     input = std::move(*text);
   }
   std::unique_ptr<execute::Executor> executor;
+  execute::LocalExecutor* in_process = nullptr;  // for recording a replay
   if (options.remote.empty()) {
     execute::LocalExecutorConfig config;
     config.registry_path = options.registry;
     auto local = execute::LocalExecutor::open(config);
     if (!local) return report(local.error());
+    in_process = local->get();
     executor = std::move(*local);
   } else {
     execute::RemoteExecutorConfig config;
@@ -240,10 +263,19 @@ int run_exec(const ExecOptions& options) {
   std::vector<execute::ExecResult> results;
   results.reserve(static_cast<size_t>(options.stats ? options.repeat : 1));
   execute::ExecResult last;
+  execute::CallOptions call_options;
   for (int64_t i = 0; i < options.repeat; ++i) {
-    last = executor->execute(options.ep, options.scope, bytes);
+    if (in_process && !options.save_replay.empty()) {
+      call_options.tape = host::WasiTape::recording();  // each call's own; the last one's is kept
+      last = in_process->execute(options.ep, options.scope, bytes, call_options);
+    } else {
+      last = executor->execute(options.ep, options.scope, bytes);
+    }
     if (last.status != execute::ExecStatus::Ok && last.status != execute::ExecStatus::NotRun) break;
     if (options.stats) results.push_back(last);
+  }
+  if (call_options.tape) {
+    if (auto saved = save_replay(options, last, input, *call_options.tape); !saved) return report(saved.error());
   }
   bool stopped_early = options.stats && static_cast<int64_t>(results.size()) < options.repeat;
   if (options.stats && !stopped_early) {
@@ -288,6 +320,9 @@ void add_exec_command(CLI::App& app, int& exit_code) {
                    "the execute token from $KILN_EXEC_TOKEN");
   add_registry_option(exec, options->registry);
   remote->excludes(exec->get_option("--registry"));
+  exec->add_option("--save-replay", options->save_replay,
+                   "record the call (its last run) and write a replay bundle here (docs/replay.md)")
+      ->excludes(remote);
   exec->callback([options, &exit_code] { exit_code = run_exec(*options); });
 }
 

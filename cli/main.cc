@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   kiln::cli::add_schema_command(app, exit_code);
   kiln::cli::add_serve_command(app, exit_code);
   kiln::cli::add_function_run_command(app, exit_code);
+  kiln::cli::add_replay_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

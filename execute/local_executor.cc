@@ -156,7 +156,7 @@ struct LocalExecutor::Impl {
   Result<std::shared_ptr<const registry::ExtensionPoint>> definition(const std::string& name, int64_t version);
   std::shared_ptr<const Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
   ExecResult run(const EpEntry& entry, const Binding& binding, ExecResult result, std::span<const uint8_t> input,
-                 Clock::time_point& mark);
+                 Clock::time_point& mark, const CallOptions& options);
   // combine chain or all: the lineup through execute/combine.h.
   ExecResult run_several(const EpEntry& entry, const Lineup& lineup, ExecResult result,
                          std::span<const uint8_t> input);
@@ -166,9 +166,9 @@ struct LocalExecutor::Impl {
   bool sample_input(const EpEntry& entry);
   // The ABI's part of run(): from the validated input to the validated output.
   ExecResult run_command(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
-                         std::span<const uint8_t> input, Clock::time_point& mark);
+                         std::span<const uint8_t> input, Clock::time_point& mark, const CallOptions& options);
   ExecResult run_reactor(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
-                         std::span<const uint8_t> input, Clock::time_point& mark);
+                         std::span<const uint8_t> input, Clock::time_point& mark, const CallOptions& options);
 };
 
 // Definitions are parsed (their schemas compiled) once per version.
@@ -310,6 +310,12 @@ uint64_t LocalExecutor::generation() const { return impl_->generation.load(std::
 // Hot path: no SQLite, no lock; one snapshot load, then the stages.
 ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_view scope,
                                   std::span<const uint8_t> input) {
+  static const CallOptions kNone;
+  return execute(extension_point, scope, input, kNone);
+}
+
+ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_view scope,
+                                  std::span<const uint8_t> input, const CallOptions& options) {
   const Clock::time_point start = Clock::now();
   ExecResult result;
   result.extension_point = extension_point;
@@ -332,7 +338,7 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
   if (binding_it == entry.by_scope.end()) {
     result.status = ExecStatus::NotRun;
   } else if (entry.ep->combine_mode == registry::CombineMode::Single) {
-    result = impl_->run(entry, *binding_it->second.front(), std::move(result), input, mark);
+    result = impl_->run(entry, *binding_it->second.front(), std::move(result), input, mark, options);
   } else {
     result = impl_->run_several(entry, binding_it->second, std::move(result), input);
   }
@@ -351,11 +357,12 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
 }
 
 ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding, ExecResult result,
-                                    std::span<const uint8_t> input, Clock::time_point& mark) {
+                                    std::span<const uint8_t> input, Clock::time_point& mark,
+                                    const CallOptions& options) {
   const registry::ExtensionPoint& ep = *entry.ep;
   describe_binding(ep, binding, result);
-  result.fuel_limit = ep.limits.fuel_for_input(input.size());
-  result.time_limit = ep.limits.timeout;
+  result.fuel_limit = options.fuel_limit.value_or(ep.limits.fuel_for_input(input.size()));
+  result.time_limit = options.time_limit.value_or(ep.limits.timeout);
   if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
 
   // Validate input: always its size, its JSON and its shape; the schema on
@@ -365,8 +372,8 @@ ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding
   end_stage(result, Stage::ValidateInput, mark);
   if (!checked) return failed(std::move(result), ExecStatus::InvalidInput, checked.error());
 
-  return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark)
-                         : run_command(ep, binding, std::move(result), input, mark);
+  return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark, options)
+                         : run_command(ep, binding, std::move(result), input, mark, options);
 }
 
 bool LocalExecutor::Impl::sample_input(const EpEntry& entry) {
@@ -410,20 +417,22 @@ ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& bi
   result.time_limit = budget.time;
   if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
   Clock::time_point mark = Clock::now();
-  return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark)
-                         : run_command(ep, binding, std::move(result), input, mark);
+  static const CallOptions kNone;
+  return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark, kNone)
+                         : run_command(ep, binding, std::move(result), input, mark, kNone);
 }
 
 ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, const Binding& binding,
                                             ExecResult result, std::span<const uint8_t> input,
-                                            Clock::time_point& mark) {
+                                            Clock::time_point& mark, const CallOptions& options) {
   std::string stdin_data = with_config(input, binding.config_json);
   end_stage(result, Stage::Serialize, mark);
 
   std::optional<Trap> init_trap;
   auto lease = binding.loaded->pool->acquire(&init_trap);
   if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
-  auto context = attach_call_io(lease->store(), ep, binding.extension, std::move(stdin_data), result.fuel_limit);
+  auto context =
+      attach_call_io(lease->store(), ep, binding.extension, std::move(stdin_data), result.fuel_limit, options.tape);
   lease->store().limits().timeout = result.time_limit;  // a combined call's share of its time limit
   end_stage(result, Stage::Acquire, mark);
 
@@ -450,7 +459,7 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
 // input goes into the leased instance's memory.
 ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, const Binding& binding,
                                             ExecResult result, std::span<const uint8_t> input,
-                                            Clock::time_point& mark) {
+                                            Clock::time_point& mark, const CallOptions& options) {
   std::optional<Trap> init_trap;
   auto lease = binding.loaded->pool->acquire(&init_trap);
   if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
@@ -459,7 +468,9 @@ ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, 
   store.limits().timeout = result.time_limit;  // a combined call's share of its time limit
   auto call = host::attach_kiln_call(store, ep.limits.max_log);
   std::shared_ptr<host::WasiContext> wasi;
-  if (binding.loaded->imports_wasi) wasi = attach_call_io(store, ep, binding.extension, "", result.fuel_limit);
+  if (binding.loaded->imports_wasi) {
+    wasi = attach_call_io(store, ep, binding.extension, "", result.fuel_limit, options.tape);
+  }
   end_stage(result, Stage::Acquire, mark);
 
   const Instance& instance = lease->instance();

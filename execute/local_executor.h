@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "execute/call_options.h"
 #include "execute/executor.h"
 #include "kiln/result.h"
 
@@ -49,6 +50,12 @@ class LocalExecutor final : public Executor {
 
   ExecResult execute(std::string_view extension_point, std::string_view scope,
                      std::span<const uint8_t> input) override;
+  // The same, with a tape for the guest's clocks and randomness and the
+  // limits a replay imposes (execute/call_options.h). Options apply to a
+  // call of one extension (combine single); several combined extensions
+  // run as without them.
+  ExecResult execute(std::string_view extension_point, std::string_view scope, std::span<const uint8_t> input,
+                     const CallOptions& options);
   std::vector<StageStats> stats() const override;
   // One entry per pool the current index binds, sorted by extension point,
   // extension and version.

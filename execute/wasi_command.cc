@@ -91,9 +91,10 @@ std::string with_config(std::span<const uint8_t> input, std::string_view config_
 
 std::shared_ptr<host::WasiContext> attach_call_io(Store& store, const registry::ExtensionPoint& ep,
                                                   const registry::Extension& ext, std::string stdin_data,
-                                                  uint64_t fuel) {
+                                                  uint64_t fuel, std::shared_ptr<host::WasiTape> tape) {
   store.limits().fuel = fuel;
   host::WasiConfig wasi;
+  wasi.tape = std::move(tape);
   wasi.args.push_back(ext.name);
   wasi.stdio = host::WasiConfig::Stdio::Buffered;
   wasi.stdin_data = std::move(stdin_data);

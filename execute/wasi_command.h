@@ -32,10 +32,11 @@ Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uin
 std::string with_config(std::span<const uint8_t> input, std::string_view config_json);
 
 // Sets this call's fuel and attaches a WASI context reading `stdin_data`
-// and capturing stdout and stderr just past their limits.
+// and capturing stdout and stderr just past their limits; the guest's
+// clocks and randomness go through `tape` when there is one (CallOptions).
 std::shared_ptr<host::WasiContext> attach_call_io(Store& store, const registry::ExtensionPoint& ep,
                                                   const registry::Extension& ext, std::string stdin_data,
-                                                  uint64_t fuel);
+                                                  uint64_t fuel, std::shared_ptr<host::WasiTape> tape = nullptr);
 
 // A trap (out of fuel and the deadline included) as `result`'s status and
 // error, naming the extension and version; both ABIs end a trapped call so.

@@ -518,5 +518,85 @@ INSTANTIATE_TEST_SUITE_P(PlatformExamples, PlatformCliExampleTest,
                                   (std::string(std::get<1>(info.param)) == "kiln-reactor" ? "_reactor" : "_command");
                          });
 
+// ---- replay bundles (docs/replay.md) -------------------------------------------
+
+class ReplayCliTest : public PlatformCliTest {
+ protected:
+  // `kiln replay` in a process whose own registry is empty: the bundle is
+  // all it has.
+  ProcessResult replay(const std::string& bundle) {
+    std::filesystem::create_directories(dir_ / "elsewhere");
+    return run_kiln_env({"replay", bundle}, {"KILN_HOME=" + (dir_ / "elsewhere").string()});
+  }
+  // Records one call of `input` and returns the bundle's path.
+  std::string record(const std::string& input, int expected_exit, const std::string& ep = "test.behave") {
+    std::string bundle = (dir_ / ("call-" + std::to_string(++files_) + ".json")).string();
+    ProcessResult ran = exec_cli(input, "shop-1", {"--save-replay", bundle}, ep);
+    EXPECT_EQ(ran.exit_code, expected_exit) << ran.err;
+    EXPECT_NE(ran.err.find("replay bundle saved to"), std::string::npos) << ran.err;
+    return bundle;
+  }
+};
+
+TEST_F(ReplayCliTest, ASuccessfulCallIsReproducedWithTheSameClockAndRandomBytes) {
+  create_behave(R"({"name": "test.entropy", "abi": "wasi-command", "input_schema": {"type": "object"},
+    "output_schema": {"type": "object", "required": ["time", "random"]},
+    "limits": {"fuel": 100000000, "timeout": "200ms"}})");
+  ASSERT_EQ(deploy_cli("platform_entropy", "shop-1", "entropy", {}, "test.entropy").exit_code, 0);
+  std::string bundle = record("{}", 0, "test.entropy");
+  ProcessResult again = replay(bundle);
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("replayed: ok"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("\nreproduced\n"), std::string::npos) << again.out;
+  // A second, unrecorded call sees another time and other random bytes.
+  EXPECT_NE(exec_cli("{}", "shop-1", {}, "test.entropy").out, slurp(bundle));
+
+  // A tape with its random bytes cut off: the guest reads past the
+  // recording, and the replay says it diverged.
+  std::string json = slurp(bundle);
+  auto random_at = json.find(",{\"random\"");
+  ASSERT_NE(random_at, std::string::npos) << json.substr(json.find("\"tape\""), 200);
+  json.erase(random_at, json.find('}', random_at) + 1 - random_at);
+  ProcessResult diverged = replay(write("cut.json", json));
+  EXPECT_EQ(diverged.exit_code, 1) << diverged.out;
+  EXPECT_NE(diverged.out.find("replay diverged"), std::string::npos) << diverged.out;
+  EXPECT_NE(diverged.out.find("NOT reproduced"), std::string::npos) << diverged.out;
+}
+
+TEST_F(ReplayCliTest, ATrapAndRunningOutOfFuelHappenAgainAtTheSameFuel) {
+  create_behave();
+  ASSERT_EQ(deploy_cli("platform_behave", "shop-1", "behave").exit_code, 0);
+  for (auto [input, exit_code, status] : {std::tuple{R"({"mode":"trap"})", 10, "trap"},
+                                          std::tuple{R"({"mode":"spin"})", 11, "out of fuel"},
+                                          std::tuple{R"({"mode":"exit3"})", 23, "extension failed"}}) {
+    SCOPED_TRACE(input);
+    ProcessResult again = replay(record(input, exit_code));
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_NE(again.out.find(std::string("replayed: ") + status + ", fuel "), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("\nreproduced\n"), std::string::npos) << again.out;
+  }
+}
+
+TEST_F(ReplayCliTest, ADeadlineIsReplayedAsTheFuelItHadUsed) {
+  create_behave(R"({"name": "test.entropy", "abi": "wasi-command", "input_schema": {"type": "object"},
+    "output_schema": {"type": "object"}, "limits": {"fuel": 100000000000, "timeout": "100ms"}})");
+  ASSERT_EQ(deploy_cli("platform_entropy", "shop-1", "entropy", {}, "test.entropy").exit_code, 0);
+  std::string bundle = record(R"({"mode":"spin"})", 12, "test.entropy");
+  ProcessResult again = replay(bundle);
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("replayed: out of fuel"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("\nreproduced\n"), std::string::npos) << again.out;
+}
+
+TEST_F(ReplayCliTest, BadBundlesAndRemoteCallsAreRefused) {
+  ProcessResult missing = replay((dir_ / "nope.json").string());
+  EXPECT_EQ(missing.exit_code, 3) << missing.err;
+  ProcessResult garbage = replay(write("garbage.json", R"({"format": "kiln-replay/1"})"));
+  EXPECT_EQ(garbage.exit_code, 21) << garbage.err;
+  EXPECT_NE(garbage.err.find("replay bundle:"), std::string::npos) << garbage.err;
+  ProcessResult remote = run_kiln({"exec", "x", "--scope", "s", "--remote", "http://127.0.0.1:1", "--save-replay", "f"});
+  EXPECT_EQ(remote.exit_code, 2) << remote.err;
+}
+
 }  // namespace
 }  // namespace kiln::test
