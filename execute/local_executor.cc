@@ -146,6 +146,7 @@ struct LocalExecutor::Impl {
   std::map<std::string, std::shared_ptr<LoadedModule>> modules;  // "ep@version@sha"
 
   std::unique_ptr<WorkerPool> workers;  // combine all's side-by-side runs; null: one after another
+  std::unique_ptr<ReplayRecorder> recorder;  // config.replay_capture; null: no capture
 
   std::mutex poll_mutex;
   std::condition_variable poll_wake;
@@ -157,6 +158,9 @@ struct LocalExecutor::Impl {
   std::shared_ptr<const Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
   ExecResult run(const EpEntry& entry, const Binding& binding, ExecResult result, std::span<const uint8_t> input,
                  Clock::time_point& mark, const CallOptions& options);
+  // run(), recording the call when replay capture is on.
+  ExecResult run_single(const EpEntry& entry, const Binding& binding, ExecResult result,
+                        std::span<const uint8_t> input, Clock::time_point& mark, const CallOptions& options);
   // combine chain or all: the lineup through execute/combine.h.
   ExecResult run_several(const EpEntry& entry, const Lineup& lineup, ExecResult result,
                          std::span<const uint8_t> input);
@@ -290,6 +294,9 @@ Result<std::unique_ptr<LocalExecutor>> LocalExecutor::open(LocalExecutorConfig c
   impl->registry = std::move(*registry);
   impl->config = config;
   if (config.combine_workers > 0) impl->workers = std::make_unique<WorkerPool>(config.combine_workers);
+  if (!config.replay_capture.dir.empty()) {
+    impl->recorder = std::make_unique<ReplayRecorder>(config.replay_capture, config.registry_path);
+  }
   if (auto first = impl->refresh(true); !first) return first.error();
 
   Impl* raw = impl.get();
@@ -338,7 +345,7 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
   if (binding_it == entry.by_scope.end()) {
     result.status = ExecStatus::NotRun;
   } else if (entry.ep->combine_mode == registry::CombineMode::Single) {
-    result = impl_->run(entry, *binding_it->second.front(), std::move(result), input, mark, options);
+    result = impl_->run_single(entry, *binding_it->second.front(), std::move(result), input, mark, options);
   } else {
     result = impl_->run_several(entry, binding_it->second, std::move(result), input);
   }
@@ -352,6 +359,24 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
   if (result.error) {
     const auto kind = static_cast<size_t>(result.error->kind);
     if (kind < stats.errors_by_kind.size()) stats.errors_by_kind[kind].fetch_add(1, std::memory_order_relaxed);
+  }
+  return result;
+}
+
+// With replay capture on, a call without a tape of its own records one, and
+// a failed or slow call leaves its bundle behind.
+ExecResult LocalExecutor::Impl::run_single(const EpEntry& entry, const Binding& binding, ExecResult result,
+                                           std::span<const uint8_t> input, Clock::time_point& mark,
+                                           const CallOptions& options) {
+  if (!recorder || options.tape) return run(entry, binding, std::move(result), input, mark, options);
+  const Clock::time_point start = mark;
+  CallOptions recording = options;
+  recording.tape = host::WasiTape::recording();
+  result = run(entry, binding, std::move(result), input, mark, recording);
+  // What wants() judges "slow" by; execute() sets the final figure.
+  result.stages[static_cast<int>(Stage::Total)] = Clock::now() - start + result.stage(Stage::Lookup);
+  if (recorder->wants(result)) {
+    recorder->save(result, {reinterpret_cast<const char*>(input.data()), input.size()}, *recording.tape);
   }
   return result;
 }

@@ -18,6 +18,7 @@
 
 #include "execute/call_options.h"
 #include "execute/executor.h"
+#include "execute/replay_recorder.h"
 #include "kiln/result.h"
 
 namespace kiln::execute {
@@ -41,6 +42,10 @@ struct LocalExecutorConfig {
   // handing an extension to another thread costs more than it saves (the
   // numbers are in docs/extension-points.md).
   std::chrono::microseconds combine_parallel_min_run{50};
+  // A replay bundle of every failed (and, with `slow`, every slow) call of
+  // one extension, in `replay_capture.dir`, bounded in count and bytes
+  // (docs/replay.md). Empty dir: none, and calls record nothing.
+  ReplayCapture replay_capture;
 };
 
 class LocalExecutor final : public Executor {

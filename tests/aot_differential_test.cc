@@ -42,7 +42,8 @@ std::string describe(const CallResult& result) {
 
 // Guests whose output or work depends on the clock or randomness: only the
 // outcome is compared.
-const std::set<std::string> kNondeterministic = {"wasi_clock", "wasi_random", "wasi_sleep", "wasi_poll"};
+const std::set<std::string> kNondeterministic = {"wasi_clock", "wasi_random", "wasi_sleep", "wasi_poll",
+                                                  "wasi_time_random", "platform_entropy"};
 
 Outcome run(const Engine& engine, const std::string& stem, const std::string& export_name) {
   Linker linker;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
 
 #include "base/base64.h"
@@ -130,6 +132,49 @@ TEST_F(ReplayBundleFromACall, HoldsTheModuleDefinitionConfigAndInputThatRan) {
   auto nothing = make_replay_bundle(*registry_, none, "{}", *tape, "failed");
   ASSERT_FALSE(nothing);
   EXPECT_EQ(nothing.error().kind, ErrorKind::NotFound);
+}
+
+
+TEST_F(ReplayBundleFromACall, AnExecutorWithAReplayFolderKeepsFailedCallsWithinItsBounds) {
+  create_ep(test::behave_extension_point());
+  ASSERT_TRUE(deploy("platform_behave", "*", "behave"));
+  LocalExecutorConfig config;
+  config.registry_path = registry_path();
+  config.replay_capture.dir = (dir_ / "replays").string();
+  config.replay_capture.max_files = 2;
+  auto opened = LocalExecutor::open(config);
+  ASSERT_TRUE(opened) << opened.error().message;
+  LocalExecutor& executor = **opened;
+  auto call = [&](const std::string& input) {
+    return executor.execute("test.behave", "shop-1", {reinterpret_cast<const uint8_t*>(input.data()), input.size()});
+  };
+  auto bundles = [&] {
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(config.replay_capture.dir)) {
+      found.push_back(entry.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  EXPECT_EQ(call(R"({"mode":"plain"})").status, ExecStatus::Ok);
+  EXPECT_EQ(call(R"({"cart":{"lines":[{"quantity":0}]}})").status, ExecStatus::InvalidInput);
+  EXPECT_TRUE(bundles().empty());  // success and the caller's own mistakes leave nothing
+  EXPECT_EQ(call(R"({"mode":"trap"})").status, ExecStatus::Trapped);
+  EXPECT_EQ(call(R"({"mode":"spin"})").status, ExecStatus::OutOfFuel);
+  EXPECT_EQ(call(R"({"mode":"exit3"})").status, ExecStatus::ExtensionFailed);  // over max_files: dropped
+  std::vector<std::string> kept = bundles();
+  ASSERT_EQ(kept.size(), 2u);
+  for (const std::string& path : kept) {
+    EXPECT_NE(path.find("-test.behave-behave-v1-"), std::string::npos) << path;
+    auto text = test::read_file(path);
+    auto bundle = replay_bundle_from_json(std::string(text.begin(), text.end()));
+    ASSERT_TRUE(bundle) << bundle.error().message;
+    EXPECT_EQ(bundle->reason, "failed");
+    // Each is reproduced by kiln replay in a process of its own.
+    test::ProcessResult replayed = test::run_kiln({"replay", path});
+    EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+    EXPECT_NE(replayed.out.find("\nreproduced\n"), std::string::npos) << replayed.out;
+  }
 }
 
 }  // namespace
