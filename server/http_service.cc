@@ -1039,6 +1039,10 @@ Result<void> serve(const ServeConfig& config) {
   if (!registry) return registry.error();
   execute::LocalExecutorConfig exec_config;
   exec_config.registry_path = path;
+  exec_config.replay_capture = {.dir = config.replay_dir,
+                                .max_files = config.replay_max_files,
+                                .max_bytes = config.replay_max_bytes,
+                                .slow = config.replay_slow};
   auto executor = execute::LocalExecutor::open(exec_config);
   if (!executor) return executor.error();
   // Blocked before any thread starts, so that only the signal_set sees them.

@@ -24,6 +24,11 @@ struct ServeConfig {
   uint64_t max_module_body = uint64_t{16} << 20;  // POST /v1/modules
   uint32_t max_header = 16 * 1024;                // request line and headers
   std::chrono::milliseconds read_timeout{10000};  // to read one whole request
+  // Replay bundles of failed (and slow) calls (docs/replay.md); empty: none.
+  std::string replay_dir;
+  uint64_t replay_max_files = 100;
+  uint64_t replay_max_bytes = uint64_t{256} << 20;
+  std::chrono::milliseconds replay_slow{0};  // 0: failed calls only
   // Never printed or logged.
   std::string admin_token, execute_token;
 };

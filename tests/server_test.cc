@@ -484,6 +484,21 @@ TEST_F(ServerTest, OneScopeFloodingLeavesOthersServed) {
   EXPECT_EQ(limited, 3);
 }
 
+TEST_F(ServerTest, AReplayFolderKeepsTheFailedCalls) {
+  const std::string replays = (dir_ / "replays").string();
+  start(R"("replay_dir": ")" + replays + R"(", "replay_max_files": 5)");
+  create_ep(behave_extension_point());
+  ASSERT_EQ(deploy("test.behave", "*", "behave", upload("platform_behave")).status, 201);
+  EXPECT_EQ(execute("test.behave", "shop-1", "{}").headers["Kiln-Status"], "ok");
+  EXPECT_EQ(execute("test.behave", "shop-1", R"({"mode":"trap"})").headers["Kiln-Status"], "trap");
+  std::vector<std::string> kept;
+  for (const auto& entry : std::filesystem::directory_iterator(replays)) kept.push_back(entry.path().string());
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_NE(kept[0].find("-trap-"), std::string::npos) << kept[0];
+  ProcessResult replayed = run_kiln({"replay", kept[0]});
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+}
+
 TEST_F(ServerTest, SigtermDrainsTheCallInFlight) {
   start();
   create_ep(slow_extension_point());
