@@ -48,6 +48,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "base/files.h"
 #include "deploy/extension_deploy.h"
 #include "discount.h"
 #include "execute/local_executor.h"
@@ -79,11 +80,9 @@ void remove_registry_dir() {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = kiln::base::read_file(path);
+  if (!text) fail("cannot read " + path);
+  return std::move(*text);
 }
 
 std::string_view trim(std::string_view s) {

@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/files.h"
 #include "execute/local_executor.h"
 #include "execute/remote_executor.h"
 
@@ -52,11 +53,9 @@ using kiln::execute::Stage;
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = kiln::base::read_file(path);
+  if (!text) fail("cannot read " + path);
+  return std::move(*text);
 }
 
 std::string trimmed(std::string s) {
