@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "host/shopify_function_trampoline.h"
+
 namespace kiln::host {
 
 namespace {
@@ -117,6 +119,10 @@ Result<std::optional<Instance>> FunctionProviders::link(const Module& function, 
     return make_error(instance.error().kind, "provider " + **name + ": " + instance.error().message);
   }
   linker.define_instance(**name, *instance);
+  // function-runner rewrites such functions with its trampoline; kiln links the same API instead.
+  if (**name == kShopifyFunctionV1) {
+    if (auto defined = define_shopify_function_v1(linker, *instance); !defined) return defined.error();
+  }
   return std::optional<Instance>(*instance);
 }
 
