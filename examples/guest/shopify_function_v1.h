@@ -76,7 +76,7 @@ SFV1_IMPORT(shopify_function_output_finalize) int32_t shopify_function_output_fi
 enum sfv1_tag { SFV1_NULL = 0, SFV1_BOOL = 1, SFV1_NUMBER = 2, SFV1_STRING = 3, SFV1_OBJECT = 4, SFV1_ARRAY = 5,
                 SFV1_ERROR = 15 };
 
-// Sign bit clear, exponent and the two top mantissa bits set: a boxed value.
+// Exponent and the two top mantissa bits set: a boxed value (the sign bit is not looked at).
 #define SFV1_BOX_MASK 0x7FFC000000000000ull
 #define SFV1_LENGTH_UNKNOWN 16383u
 
