@@ -5,7 +5,9 @@
 //   - the same for a module with 64 KiB of data segments;
 //   - a warm call through a typed handle (trap guard and stack switch
 //     included), per call in batches.
-// Usage: kiln_embed_bench [--iterations N] [--cache-dir DIR]
+// Usage: kiln_embed_bench [--iterations N] [--cache-dir DIR] [--pool-cycles N]
+// --pool-cycles N runs only N pool cycles of add_one on aot, untimed, so
+// that `strace -c -f` or `perf` see the pooled path and little else.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -123,19 +125,47 @@ void bench_backend(kiln::BackendKind backend, const std::string& cache_dir, int 
   }));
 }
 
+// The pooled path alone, for strace and perf: acquire + call + release.
+void run_pool_cycles(const std::string& cache_dir, long cycles) {
+  kiln::EngineConfig config;
+  config.backend = kiln::BackendKind::Aot;
+  config.cache_dir = cache_dir;
+  auto engine = kiln::Engine::create(config);
+  if (!engine) fail(engine.error().message);
+  auto module = kiln::Module::from_file(*engine, std::string(KILN_BENCH_DIR) + "/add_one.wasm");
+  if (!module) fail(module.error().message);
+  auto pre = kiln::InstancePre::create(*module, kiln::Linker{});
+  if (!pre) fail(pre.error().message);
+  auto pool = kiln::InstancePool::create(*pre);
+  for (long i = 0; i < cycles; ++i) {
+    auto lease = pool->acquire();
+    if (!lease) fail(lease.error().message);
+    auto out = lease->instance().typed<int32_t(int32_t)>("add_one")->call(41);
+    if (!out.returned() || out.value != 42) fail("add_one gave a wrong answer");
+  }
+  std::printf("%ld pool cycles of add_one (aot)\n", cycles);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int iterations = 20000;
   std::string cache_dir;
+  long pool_cycles = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc) {
       iterations = std::atoi(argv[++i]);
     } else if (!std::strcmp(argv[i], "--cache-dir") && i + 1 < argc) {
       cache_dir = argv[++i];
+    } else if (!std::strcmp(argv[i], "--pool-cycles") && i + 1 < argc) {
+      pool_cycles = std::atol(argv[++i]);
     } else {
-      fail(std::string("unknown argument ") + argv[i] + " (usage: kiln_embed_bench [--iterations N] [--cache-dir DIR])");
+      fail(std::string("unknown argument ") + argv[i] + " (usage: kiln_embed_bench [--iterations N] [--cache-dir DIR] [--pool-cycles N])");
     }
+  }
+  if (pool_cycles > 0) {
+    run_pool_cycles(cache_dir, pool_cycles);
+    return 0;
   }
   if (iterations < 100) fail("--iterations must be at least 100");
   print_row("native call add_one (baseline)", "native", time_batched(200, 100000, [](int i) {

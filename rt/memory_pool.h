@@ -5,6 +5,13 @@
 // 15-765 us here and first touches of its pages 12-16 us each, and WABT's
 // runtime leaked 8 GiB of address space per freed memory.
 //
+// Cycling (free, then allocate the same size again, as a pool's reset does)
+// makes no syscall: the freed memory is zeroed in place up to the largest
+// size it had, and its protection already fits. A syscall remains
+// only when a GuardPages memory grew past the size it is allocated with
+// again (its grown pages must fault again), or a memory grew beyond 1 MiB
+// (dropped with madvise rather than read); MemoryPoolStats counts them.
+//
 // Two layouts, one per bounds-check mode of the code that uses the memory:
 // - GuardPages: 8 GiB + 64 KiB reserved, so any address generated code can
 //   form (32-bit index + 32-bit offset + access size) lands in the region;
@@ -52,6 +59,25 @@ BoundsCheck memory_bounds_check(const wasm_rt_memory_t& memory) noexcept;
 // `memory` is left empty (data nullptr).
 void free_memory(wasm_rt_memory_t& memory) noexcept;
 
+// For a pool's reset that grows memory 0 back to a snapshot's size right
+// after instantiating it, with no guest code in between (no start
+// function): while one is alive on this thread, the next memory allocated
+// keeps up to `bytes` of its region accessible instead of shrinking to its
+// initial size, so neither the shrink nor the grow back makes a syscall.
+// The caller grows the memory, then calls settle_protection().
+class RetainAccessible {
+ public:
+  explicit RetainAccessible(std::size_t bytes) noexcept;
+  ~RetainAccessible();
+  RetainAccessible(const RetainAccessible&) = delete;
+  RetainAccessible& operator=(const RetainAccessible&) = delete;
+};
+
+// Makes a memory's protection exact for its size again: in GuardPages mode
+// nothing accessible beyond it. A syscall only when a RetainAccessible kept
+// more than the memory grew back to. False when the system refuses.
+bool settle_protection(wasm_rt_memory_t& memory) noexcept;
+
 // How many freed regions the pool keeps; excess ones are unmapped at once.
 void set_memory_pool_capacity(std::size_t regions);
 
@@ -59,6 +85,12 @@ struct MemoryPoolStats {
   std::size_t live = 0;    // regions held by memories
   std::size_t pooled = 0;  // freed regions waiting for reuse
   std::size_t mapped = 0;  // regions ever mapped: reuse does not add to it
+  // Syscalls on memories in use, process-wide since start: mprotect calls
+  // (a grow past the accessible pages, or a GuardPages memory allocated
+  // smaller than its region's last size) and madvise calls (a freed memory
+  // beyond what is zeroed in place).
+  uint64_t protection_changes = 0;
+  uint64_t dropped_ranges = 0;
 };
 MemoryPoolStats memory_pool_stats();
 

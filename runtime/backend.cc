@@ -44,7 +44,7 @@ void BackendStore::call_raw(Extern func, RawValue* slots, RawCallStatus& status)
   }
 }
 
-Result<void> BackendStore::reset_instance(uint32_t, const InstantiateOptions&, std::optional<Trap>*) {
+Result<void> BackendStore::reset_instance(uint32_t, const InstantiateOptions&, std::optional<Trap>*, uint64_t) {
   return make_error(ErrorKind::Unsupported, "this backend cannot reset instances");
 }
 

@@ -96,12 +96,17 @@ class BackendStore {
   // imports gives (memory, globals, tables, start function run again) and
   // keeps its exports' Externs valid. False when the backend cannot (the
   // caller then makes a new Store); an error when re-initialization failed.
+  // `memory0_pages` above memory 0's initial size: memory 0 is then grown to
+  // it, as a pool restoring a snapshot that `_initialize` grew would do next.
+  // The caller passes it only when no guest code runs during the reset (no
+  // start function), so the backend may keep those pages accessible instead
+  // of removing their access and giving it back (two syscalls).
   virtual bool can_reset(uint32_t instance) const {
     (void)instance;
     return false;
   }
   virtual Result<void> reset_instance(uint32_t instance, const InstantiateOptions& options,
-                                      std::optional<Trap>* out_trap);
+                                      std::optional<Trap>* out_trap, uint64_t memory0_pages);
 };
 
 class Backend {

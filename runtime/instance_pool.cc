@@ -9,6 +9,11 @@
 #include "runtime/store_internals.h"
 
 namespace kiln {
+namespace {
+
+constexpr uint64_t kPageBytes = 65536;
+
+}  // namespace
 
 struct PooledInstance::Slot {
   std::unique_ptr<Store> store;
@@ -63,7 +68,12 @@ bool InstancePool::Impl::reset(PooledInstance::Slot& slot) {
   Store::Impl& s = store.impl();
   const uint32_t backend_index = s.record(slot.instance).backend_index;
   if (!s.backend->can_reset(backend_index)) return false;
-  if (!s.backend->reset_instance(backend_index, s.instantiate_options(), nullptr).ok()) return false;
+  // A snapshot's memory size is asked of the reset itself when no start
+  // function runs in it: the memory is then grown without the shrink and
+  // regrow (two syscalls) that a reset to the initial size would cost.
+  uint64_t memory0_pages = 0;
+  if (slot.snapshot && !pre.module().info().has_start) memory0_pages = slot.snapshot->memory_size() / kPageBytes;
+  if (!s.backend->reset_instance(backend_index, s.instantiate_options(), nullptr, memory0_pages).ok()) return false;
   Instance instance(&store, slot.instance);
   if (slot.snapshot) return slot.snapshot->restore(instance).ok();
   if (pre.is_reactor()) initialized.fetch_add(1, std::memory_order_relaxed);

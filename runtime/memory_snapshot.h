@@ -43,6 +43,8 @@ class MemorySnapshot {
   Result<void> restore(const Instance& instance) const;
 
   uint64_t kept_bytes() const { return bytes_.size(); }
+  // The memory's size when captured, which restore() gives it.
+  uint64_t memory_size() const { return memory_size_; }
 
  private:
   struct Run {

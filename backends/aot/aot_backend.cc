@@ -206,7 +206,7 @@ struct AotStore final : runtime::BackendStore {
   std::optional<uint64_t> memory_grow(Extern memory, uint64_t delta_pages, uint64_t max_pages) override;
   bool can_reset(uint32_t instance) const override;
   Result<void> reset_instance(uint32_t instance, const runtime::InstantiateOptions& options,
-                              std::optional<Trap>* out_trap) override;
+                              std::optional<Trap>* out_trap, uint64_t memory0_pages) override;
 
   std::optional<std::string> bind_imports(AotInstance& instance, std::span<const Extern> imports);
   CallResult finish_trapped(rt::TrapCode code);
@@ -775,9 +775,11 @@ bool AotStore::can_reset(uint32_t index) const {
 // Frees what the instance allocated (its memory goes back to rt's pool,
 // zeroed over the range it used, pages still resident) and runs the
 // artifact's instantiation again on the same struct, so every export
-// handle stays valid and the state is exactly a fresh instance's.
+// handle stays valid and the state is exactly a fresh instance's. The
+// memory comes back from the pool with its protection unchanged when its
+// size is too (rt/memory_pool.h): no syscall.
 Result<void> AotStore::reset_instance(uint32_t index, const runtime::InstantiateOptions& options,
-                                      std::optional<Trap>* out_trap) {
+                                      std::optional<Trap>* out_trap, uint64_t memory0_pages) {
   AotInstance& instance = *instances.at(index);
   const kiln_artifact_t& artifact = *instance.module->artifact->descriptor;
   artifact.free_instance(instance.data);
@@ -788,7 +790,14 @@ Result<void> AotStore::reset_instance(uint32_t index, const runtime::Instantiate
   t_max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(options.max_memory_pages, rt::kMaxMemoryPages));
   void* data = instance.data;
   kiln_import_ctx_t* context = &instance.context.header;
-  rt::TrapCode code = rt::call_guarded([&] { artifact.instantiate(data, context); });
+  // The hint goes to the first memory the artifact allocates: memory 0 only
+  // when the module defines it rather than importing it.
+  const uint64_t grow_to = instance.module->info.memory ? std::min<uint64_t>(memory0_pages, t_max_memory_pages) : 0;
+  rt::TrapCode code = rt::TrapCode::None;
+  {
+    rt::RetainAccessible retain(grow_to * rt::kWasmPageSize);
+    code = rt::call_guarded([&] { artifact.instantiate(data, context); });
+  }
   t_max_memory_pages = rt::kMaxMemoryPages;
   if (code != rt::TrapCode::None) {
     CallResult result = finish_trapped(code);
@@ -798,6 +807,12 @@ Result<void> AotStore::reset_instance(uint32_t index, const runtime::Instantiate
   }
   instance.initialized = true;
   instance.memory0 = artifact.memory0(data);
+  if (wasm_rt_memory_t* memory = instance.memory0; memory != nullptr && grow_to > 0) {
+    // A failed grow leaves the memory at its initial size: the caller's
+    // restore then grows it (or reports why not) as without the hint.
+    if (memory->pages < grow_to) rt::grow_memory(*memory, static_cast<uint32_t>(grow_to - memory->pages));
+    if (!rt::settle_protection(*memory)) return make_error(ErrorKind::Internal, "cannot protect a reset memory");
+  }
   return {};
 }
 
