@@ -1,8 +1,11 @@
-// kiln deploy, kiln extensions list, kiln rollback, kiln enable|disable:
-// putting extensions live on an extension point for a scope, and managing
-// the versions that are.
+// kiln deploy, kiln extensions list, kiln rollback, kiln enable|disable,
+// kiln promote, kiln canary: putting extensions live on an extension point
+// for a scope — whole, or as a canary for a share of the scopes — and
+// managing the versions that are.
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -21,6 +24,7 @@ struct DeployOptions {
   std::string config;
   int64_t priority = 0;
   int64_t to = 0;
+  int canary = 0;  // deploy: a canary for this percentage of scopes; canary: the new share
 };
 
 std::string joined(const std::vector<std::string>& items) {
@@ -34,6 +38,11 @@ void print_deployed(const deploy::ExtensionDeployResult& deployed) {
   const deploy::PreparedModule& module = deployed.module;
   std::printf("deployed %s version %lld to %s for scope %s\n", ext.name.c_str(), static_cast<long long>(ext.version),
               ext.extension_point.c_str(), ext.scope.c_str());
+  if (ext.canary_version == ext.version) {
+    std::printf("  canary   for %d%% of scopes; version %lld stays live for the rest "
+                "(kiln promote / kiln rollback end it)\n",
+                ext.canary_percent, static_cast<long long>(ext.live_version));
+  }
   std::printf("  module   sha256:%s, %llu bytes\n", module.sha256.c_str(),
               static_cast<unsigned long long>(module.size));
   std::vector<std::string> imports, exports;
@@ -69,6 +78,7 @@ int run_deploy(const DeployOptions& options) {
   request.name = options.name.empty() ? std::filesystem::path(options.module_path).stem().string() : options.name;
   request.config = config;
   request.priority = options.priority;
+  if (options.canary != 0) request.canary_percent = options.canary;
   request.who = registry::current_user();
   auto deployed = deploy::deploy_extension(*registry, *bytes, request);
   if (!deployed) return report(deployed.error());
@@ -76,14 +86,28 @@ int run_deploy(const DeployOptions& options) {
   return kExitOk;
 }
 
-void print_extensions(const std::vector<registry::Extension>& extensions) {
-  std::printf("%-32s %-16s %-20s %7s %-8s %8s %-7s %-12s %-19s %s\n", "EXTENSION POINT", "SCOPE", "NAME", "VERSION",
-              "STATE", "PRIORITY", "BACKEND", "MODULE", "DEPLOYED", "BY");
-  for (const registry::Extension& ext : extensions) {
-    std::printf("%-32s %-16s %-20s %7lld %-8s %8lld %-7s %-12s %-19s %s\n", ext.extension_point.c_str(),
-                ext.scope.c_str(), ext.name.c_str(), static_cast<long long>(ext.version),
-                ext.enabled ? "enabled" : "disabled", static_cast<long long>(ext.priority), ext.module.backend.c_str(),
+// One row per live version, and one below it for a canary running beside
+// it; SHARE is the percentage of scopes each answers for.
+void print_extensions(const std::vector<registry::Extension>& extensions,
+                      const std::vector<registry::Extension>& canaries) {
+  std::map<std::tuple<std::string, std::string, std::string>, const registry::Extension*> canary_of;
+  for (const registry::Extension& canary : canaries) {
+    canary_of[{canary.extension_point, canary.scope, canary.name}] = &canary;
+  }
+  std::printf("%-32s %-16s %-20s %7s %-8s %5s %8s %-7s %-12s %-19s %s\n", "EXTENSION POINT", "SCOPE", "NAME",
+              "VERSION", "STATE", "SHARE", "PRIORITY", "BACKEND", "MODULE", "DEPLOYED", "BY");
+  auto row = [](const registry::Extension& ext, const char* state, int share) {
+    std::string share_text = std::to_string(share) + "%";
+    std::printf("%-32s %-16s %-20s %7lld %-8s %5s %8lld %-7s %-12s %-19s %s\n", ext.extension_point.c_str(),
+                ext.scope.c_str(), ext.name.c_str(), static_cast<long long>(ext.version), state, share_text.c_str(),
+                static_cast<long long>(ext.priority), ext.module.backend.c_str(),
                 ext.module.sha256.substr(0, 12).c_str(), short_time(ext.deployed_at).c_str(), ext.deployed_by.c_str());
+  };
+  for (const registry::Extension& ext : extensions) {
+    auto canary = canary_of.find({ext.extension_point, ext.scope, ext.name});
+    const int canary_share = canary == canary_of.end() ? 0 : ext.canary_percent;
+    row(ext, ext.enabled ? "enabled" : "disabled", 100 - canary_share);
+    if (canary != canary_of.end()) row(*canary->second, "canary", canary_share);
   }
 }
 
@@ -93,7 +117,9 @@ int run_list(const DeployOptions& options) {
   if (!registry) return exit_code;
   auto extensions = registry->list_extensions({options.ep, options.scope});
   if (!extensions) return report(extensions.error());
-  print_extensions(*extensions);
+  auto canaries = registry->list_canaries({options.ep, options.scope});
+  if (!canaries) return report(canaries.error());
+  print_extensions(*extensions, *canaries);
   return kExitOk;
 }
 
@@ -107,6 +133,30 @@ int run_rollback(const DeployOptions& options) {
   if (!ext) return report(ext.error());
   std::printf("rolled back %s on %s for scope %s to version %lld\n", ext->name.c_str(), ext->extension_point.c_str(),
               ext->scope.c_str(), static_cast<long long>(ext->version));
+  return kExitOk;
+}
+
+int run_promote(const DeployOptions& options) {
+  int exit_code = kExitOk;
+  auto registry = open_registry(options.registry, exit_code);
+  if (!registry) return exit_code;
+  auto ext = registry->promote(options.ep, options.scope, options.name, registry::current_user());
+  if (!ext) return report(ext.error());
+  std::printf("promoted %s on %s for scope %s: version %lld is live for every scope\n", ext->name.c_str(),
+              ext->extension_point.c_str(), ext->scope.c_str(), static_cast<long long>(ext->version));
+  return kExitOk;
+}
+
+int run_canary_share(const DeployOptions& options) {
+  int exit_code = kExitOk;
+  auto registry = open_registry(options.registry, exit_code);
+  if (!registry) return exit_code;
+  auto ext = registry->set_canary_share(options.ep, options.scope, options.name, options.canary,
+                                        registry::current_user());
+  if (!ext) return report(ext.error());
+  std::printf("canary %s version %lld on %s for scope %s now runs for %d%% of scopes\n", ext->name.c_str(),
+              static_cast<long long>(ext->version), ext->extension_point.c_str(), ext->scope.c_str(),
+              ext->canary_percent);
   return kExitOk;
 }
 
@@ -140,21 +190,36 @@ void add_deploy_commands(CLI::App& app, int& exit_code) {
   deploy->add_option("--name", options->name, "the extension's name (default: the module's file name)");
   deploy->add_option("--config", options->config, "the extension's config: JSON, or @FILE");
   deploy->add_option("--priority", options->priority, "higher runs first (default 0)");
+  deploy->add_option("--canary", options->canary,
+                     "go live as a canary for this percentage of scopes (1-100; chosen by a stable hash of the "
+                     "scope), beside the live version")
+      ->check(CLI::Range(1, 100));
   add_registry_option(deploy, options->registry);
   deploy->callback([options, &exit_code] { exit_code = run_deploy(*options); });
 
   CLI::App* extensions = app.add_subcommand("extensions", "List deployed extensions");
   extensions->require_subcommand(1);
-  CLI::App* list = extensions->add_subcommand("list", "List the live version of every extension");
+  CLI::App* list = extensions->add_subcommand(
+      "list", "List the live version of every extension, and any canary beside it, with the share of scopes each runs for");
   list->add_option("--ep", options->ep, "only this extension point");
   list->add_option("--scope", options->scope, "only this scope");
   add_registry_option(list, options->registry);
   list->callback([options, &exit_code] { exit_code = run_list(*options); });
 
-  CLI::App* rollback = app.add_subcommand("rollback", "Make an earlier version of an extension live");
+  CLI::App* rollback = app.add_subcommand(
+      "rollback", "Make an earlier version of an extension live; with a canary running, end the canary");
   add_target_options(rollback, *options);
   rollback->add_option("--to", options->to, "the version (default: the one before the live one)");
   rollback->callback([options, &exit_code] { exit_code = run_rollback(*options); });
+
+  CLI::App* promote = app.add_subcommand("promote", "Make an extension's canary live for every scope");
+  add_target_options(promote, *options);
+  promote->callback([options, &exit_code] { exit_code = run_promote(*options); });
+
+  CLI::App* canary = app.add_subcommand("canary", "Change the share of scopes an extension's canary runs for");
+  add_target_options(canary, *options);
+  canary->add_option("--percent", options->canary, "the new share (1-100)")->required()->check(CLI::Range(1, 100));
+  canary->callback([options, &exit_code] { exit_code = run_canary_share(*options); });
 
   CLI::App* enable = app.add_subcommand("enable", "Enable an extension");
   add_target_options(enable, *options);

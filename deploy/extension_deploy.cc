@@ -84,6 +84,7 @@ Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std
   record.module = compile_record(*prepared);
   record.bytes = bytes;
   record.who = request.who;
+  record.canary_percent = request.canary_percent;
   auto extension = registry.deploy(record);
   if (!extension) return extension.error();
   return ExtensionDeployResult{std::move(*extension), std::move(*prepared)};

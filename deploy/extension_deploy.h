@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -27,6 +28,8 @@ struct ExtensionDeployRequest {
   std::string config;        // JSON text; empty: none (checked as {} when there is a config schema)
   int64_t priority = 0;
   std::string who;
+  // Go live as a canary for this percentage of the scopes (registry.h).
+  std::optional<int> canary_percent;
 };
 
 struct ExtensionDeployResult {

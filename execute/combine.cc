@@ -45,6 +45,7 @@ ExtensionRun summary(const ExecResult& run) {
   ExtensionRun out;
   out.extension = run.extension;
   out.version = run.version;
+  out.canary = run.canary;
   out.scope = run.matched_scope;
   out.status = run.status;
   out.error = run.error;
@@ -276,6 +277,7 @@ class Combiner {
     result_.matched_scope = run.matched_scope;
     result_.extension = run.extension;
     result_.version = run.version;
+    result_.canary = run.canary;
     result_.module_sha256 = run.module_sha256;
     result_.module_size = run.module_size;
     result_.backend = run.backend;

@@ -47,6 +47,9 @@ struct PoolStats {
   std::string module_sha256;
   uint64_t idle = 0;
   uint64_t leased = 0;
+  // No longer bound (a redeploy replaced it): kept only until the calls
+  // it is running return, then released with its artifact.
+  bool draining = false;
 };
 
 class Executor {
@@ -55,8 +58,9 @@ class Executor {
   virtual ExecResult execute(std::string_view extension_point, std::string_view scope,
                              std::span<const uint8_t> input) = 0;
   virtual std::vector<StageStats> stats() const = 0;
-  // The instance pools of what is deployed now; none where the executor
-  // keeps no pools (a remote one). Not for the hot path: it takes locks.
+  // The instance pools of what is deployed now, and of what a redeploy
+  // left draining; none where the executor keeps no pools (a remote one).
+  // Not for the hot path: it takes locks.
   virtual std::vector<PoolStats> pool_stats() const { return {}; }
 };
 

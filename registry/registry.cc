@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -55,6 +56,12 @@ CREATE TABLE extensions(
   updated_at TEXT NOT NULL,
   PRIMARY KEY (extension_point, scope, name));
 )sql",
+    // 1 -> 2: canaries. A version may run beside the live one for a share
+    // of the scopes (registry/canary_share.h); 0: no canary.
+    R"sql(
+ALTER TABLE extensions ADD COLUMN canary_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE extensions ADD COLUMN canary_percent INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kSchemaVersion = sizeof kMigrations / sizeof kMigrations[0];
 
@@ -64,7 +71,7 @@ constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 constexpr const char* kExtensionColumns =
     "v.extension_point, v.scope, v.name, v.version, e.live_version, e.enabled, v.priority, v.config, "
     "v.extension_point_version, m.sha256, m.size, m.backend, m.interp_reason, m.compile_seconds, v.deployed_by, "
-    "v.deployed_at";
+    "v.deployed_at, e.canary_version, e.canary_percent";
 constexpr const char* kExtensionJoin =
     " FROM extension_versions v JOIN extensions e ON e.extension_point = v.extension_point AND e.scope = v.scope "
     "AND e.name = v.name JOIN modules m ON m.sha256 = v.module_sha256 ";
@@ -87,6 +94,8 @@ Extension read_extension(const Statement& row) {
   ext.module.compile_seconds = row.real(13);
   ext.deployed_by = row.text(14);
   ext.deployed_at = row.text(15);
+  ext.canary_version = row.integer(16);
+  ext.canary_percent = static_cast<int>(row.integer(17));
   return ext;
 }
 
@@ -242,8 +251,27 @@ Result<ExtensionPoint> Registry::extension_point(const std::string& name, std::o
 }
 
 Result<Extension> Registry::deploy(const DeployRecord& record) {
+  if (record.canary_percent && (*record.canary_percent < 1 || *record.canary_percent > 100)) {
+    return make_error(ErrorKind::InvalidArgument,
+                      "a canary's share is a percentage of scopes from 1 to 100, not " +
+                          std::to_string(*record.canary_percent));
+  }
   auto tx = db_->begin();
   if (!tx) return tx.error();
+  if (record.canary_percent) {
+    // A canary shares the scopes with a live version: without one, the
+    // scopes outside the share would run nothing.
+    auto live = list_extensions({record.extension_point, record.scope});
+    if (!live) return live.error();
+    const bool exists = std::any_of(live->begin(), live->end(), [&](const Extension& ext) {
+      return ext.scope == record.scope && ext.name == record.name;
+    });
+    if (!exists) {
+      return make_error(ErrorKind::InvalidArgument, describe(record.extension_point, record.scope, record.name) +
+                                                        " has no live version for a canary to share scopes with; "
+                                                        "deploy it without a canary first");
+    }
+  }
   if (auto stored = insert_module(record.module, record.bytes); !stored) return stored.error();
   base::crash_point("registry.module_stored");
 
@@ -270,17 +298,34 @@ Result<Extension> Registry::deploy(const DeployRecord& record) {
   if (auto done = add_version->run(); !done) return done.error();
   base::crash_point("registry.version_stored");
 
-  auto make_live = db_->prepare(std::string("INSERT INTO extensions VALUES (?, ?, ?, ?, 1, ?, ") + kNow +
-                                ") ON CONFLICT (extension_point, scope, name) DO UPDATE SET "
-                                "live_version = excluded.live_version, enabled = 1, updated_by = excluded.updated_by, "
-                                "updated_at = excluded.updated_at");
-  if (!make_live) return make_live.error();
-  make_live->bind(1, record.extension_point).bind(2, record.scope).bind(3, record.name).bind(4, version).bind(5, record.who);
-  if (auto done = make_live->run(); !done) return done.error();
+  if (auto live = record.canary_percent ? start_canary(record, version) : make_live(record, version); !live) {
+    return live.error();
+  }
   base::crash_point("registry.before_commit");
   if (auto committed = tx->commit(); !committed) return committed.error();
   base::crash_point("registry.after_commit");
   return read_version(record.extension_point, record.scope, record.name, version);
+}
+
+// A plain deploy: the new version live for every scope, enabled, and any
+// canary superseded.
+Result<void> Registry::make_live(const DeployRecord& record, int64_t version) {
+  auto upsert = db_->prepare(
+      std::string("INSERT INTO extensions (extension_point, scope, name, live_version, enabled, updated_by, "
+                  "updated_at) VALUES (?, ?, ?, ?, 1, ?, ") +
+      kNow +
+      ") ON CONFLICT (extension_point, scope, name) DO UPDATE SET "
+      "live_version = excluded.live_version, enabled = 1, canary_version = 0, canary_percent = 0, "
+      "updated_by = excluded.updated_by, updated_at = excluded.updated_at");
+  if (!upsert) return upsert.error();
+  upsert->bind(1, record.extension_point).bind(2, record.scope).bind(3, record.name).bind(4, version).bind(5, record.who);
+  return upsert->run();
+}
+
+// A canary deploy: the live version stays; the new one runs for its share
+// of the scopes, replacing an earlier canary.
+Result<void> Registry::start_canary(const DeployRecord& record, int64_t version) {
+  return set_canary(record.extension_point, record.scope, record.name, version, *record.canary_percent, record.who);
 }
 
 Result<Extension> Registry::read_version(const std::string& ep, const std::string& scope, const std::string& name,
@@ -300,6 +345,16 @@ Result<std::vector<Extension>> Registry::list_extensions(const ExtensionFilter& 
   auto stmt = db_->prepare(std::string("SELECT ") + kExtensionColumns + kExtensionJoin +
                            "WHERE v.version = e.live_version AND (?1 = '' OR v.extension_point = ?1) AND "
                            "(?2 = '' OR v.scope = ?2) ORDER BY v.extension_point, v.scope, v.priority DESC, v.name");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, filter.extension_point).bind(2, filter.scope);
+  return read_extensions(*stmt);
+}
+
+Result<std::vector<Extension>> Registry::list_canaries(const ExtensionFilter& filter) {
+  auto stmt = db_->prepare(std::string("SELECT ") + kExtensionColumns + kExtensionJoin +
+                           "WHERE e.canary_version <> 0 AND v.version = e.canary_version AND "
+                           "(?1 = '' OR v.extension_point = ?1) AND (?2 = '' OR v.scope = ?2) "
+                           "ORDER BY v.extension_point, v.scope, v.priority DESC, v.name");
   if (!stmt) return stmt.error();
   stmt->bind(1, filter.extension_point).bind(2, filter.scope);
   return read_extensions(*stmt);
@@ -338,9 +393,15 @@ Result<Extension> Registry::rollback(const std::string& ep, const std::string& s
   if (!tx) return tx.error();
   auto current = resolve_single(ep, scope, name);
   if (!current) return current.error();
+  if (current->canary_version != 0 && !to) {
+    // Rolling back a canary: every scope goes back to the live version.
+    if (auto cleared = set_canary(ep, scope, current->name, 0, 0, who); !cleared) return cleared.error();
+    if (auto committed = tx->commit(); !committed) return committed.error();
+    return read_version(ep, scope, current->name, current->live_version);
+  }
   int64_t target = 0;
   if (to) {
-    if (*to == current->live_version) {
+    if (*to == current->live_version && current->canary_version == 0) {
       return make_error(ErrorKind::InvalidArgument, describe(ep, scope, current->name) + " is already at version " +
                                                         std::to_string(*to));
     }
@@ -359,13 +420,61 @@ Result<Extension> Registry::rollback(const std::string& ep, const std::string& s
     }
     target = older->integer(0);
   }
-  auto update = db_->prepare(std::string("UPDATE extensions SET live_version = ?, updated_by = ?, updated_at = ") +
+  auto update = db_->prepare(std::string("UPDATE extensions SET live_version = ?, canary_version = 0, "
+                                         "canary_percent = 0, updated_by = ?, updated_at = ") +
                              kNow + " WHERE extension_point = ? AND scope = ? AND name = ?");
   if (!update) return update.error();
   update->bind(1, target).bind(2, who).bind(3, ep).bind(4, scope).bind(5, current->name);
   if (auto done = update->run(); !done) return done.error();
   if (auto committed = tx->commit(); !committed) return committed.error();
   return read_version(ep, scope, current->name, target);
+}
+
+Result<Extension> Registry::promote(const std::string& ep, const std::string& scope, const std::string& name,
+                                    const std::string& who) {
+  auto tx = db_->begin();
+  if (!tx) return tx.error();
+  auto current = resolve_single(ep, scope, name);
+  if (!current) return current.error();
+  if (current->canary_version == 0) {
+    return make_error(ErrorKind::NotFound, describe(ep, scope, current->name) + " has no canary to promote");
+  }
+  auto update = db_->prepare(std::string("UPDATE extensions SET live_version = canary_version, canary_version = 0, "
+                                         "canary_percent = 0, updated_by = ?, updated_at = ") +
+                             kNow + " WHERE extension_point = ? AND scope = ? AND name = ?");
+  if (!update) return update.error();
+  update->bind(1, who).bind(2, ep).bind(3, scope).bind(4, current->name);
+  if (auto done = update->run(); !done) return done.error();
+  if (auto committed = tx->commit(); !committed) return committed.error();
+  return read_version(ep, scope, current->name, current->canary_version);
+}
+
+Result<Extension> Registry::set_canary_share(const std::string& ep, const std::string& scope, const std::string& name,
+                                             int percent, const std::string& who) {
+  if (percent < 1 || percent > 100) {
+    return make_error(ErrorKind::InvalidArgument,
+                      "a canary's share is a percentage of scopes from 1 to 100, not " + std::to_string(percent));
+  }
+  auto tx = db_->begin();
+  if (!tx) return tx.error();
+  auto current = resolve_single(ep, scope, name);
+  if (!current) return current.error();
+  if (current->canary_version == 0) {
+    return make_error(ErrorKind::NotFound, describe(ep, scope, current->name) + " has no canary to share scopes with");
+  }
+  if (auto set = set_canary(ep, scope, current->name, current->canary_version, percent, who); !set) return set.error();
+  if (auto committed = tx->commit(); !committed) return committed.error();
+  return read_version(ep, scope, current->name, current->canary_version);
+}
+
+Result<void> Registry::set_canary(const std::string& ep, const std::string& scope, const std::string& name,
+                                  int64_t version, int percent, const std::string& who) {
+  auto update = db_->prepare(std::string("UPDATE extensions SET canary_version = ?, canary_percent = ?, "
+                                         "updated_by = ?, updated_at = ") +
+                             kNow + " WHERE extension_point = ? AND scope = ? AND name = ?");
+  if (!update) return update.error();
+  update->bind(1, version).bind(2, int64_t{percent}).bind(3, who).bind(4, ep).bind(5, scope).bind(6, name);
+  return update->run();
 }
 
 Result<Extension> Registry::set_enabled(const std::string& ep, const std::string& scope, const std::string& name,

@@ -49,6 +49,10 @@ struct Extension {
   ModuleRecord module;
   std::string deployed_by;
   std::string deployed_at;  // UTC, ISO 8601
+  // A canary beside the live version: `canary_version` (0: none) runs for
+  // `canary_percent` of the scopes, chosen by registry/canary_share.h.
+  int64_t canary_version = 0;
+  int canary_percent = 0;
 };
 
 struct ExtensionPointSummary {
@@ -69,6 +73,10 @@ struct DeployRecord {
   ModuleRecord module;
   std::span<const uint8_t> bytes;
   std::string who;
+  // Set: the new version goes live as a canary for this percentage of the
+  // scopes (1-100), the live version keeping the rest, until promote() or
+  // rollback(). Unset: live for every scope, superseding any canary.
+  std::optional<int> canary_percent;
 };
 
 struct ExtensionFilter {
@@ -103,14 +111,24 @@ class Registry {
   Result<Extension> deploy(const DeployRecord& record);
   // Live versions, sorted by extension point, scope, priority (high first), name.
   Result<std::vector<Extension>> list_extensions(const ExtensionFilter& filter = {});
+  // The canary versions running beside live ones, in the same order.
+  Result<std::vector<Extension>> list_canaries(const ExtensionFilter& filter = {});
   // Every version of one extension, newest first.
   Result<std::vector<Extension>> history(const std::string& ep, const std::string& scope, const std::string& name);
   // Makes an earlier version live: `to`, else the newest version older than
   // the live one. `name` may be empty when the scope has one extension.
+  // With a canary running, it ends the canary: without `to` every scope
+  // goes back to the live version, which is returned.
   Result<Extension> rollback(const std::string& ep, const std::string& scope, const std::string& name,
                              std::optional<int64_t> to, const std::string& who);
   Result<Extension> set_enabled(const std::string& ep, const std::string& scope, const std::string& name,
                                 bool enabled, const std::string& who);
+  // Makes the canary the live version for every scope; returns it.
+  Result<Extension> promote(const std::string& ep, const std::string& scope, const std::string& name,
+                            const std::string& who);
+  // Changes the canary's share of the scopes (1-100); returns the canary.
+  Result<Extension> set_canary_share(const std::string& ep, const std::string& scope, const std::string& name,
+                                     int percent, const std::string& who);
 
   // Stores a module (once per hash) without deploying it: an upload that a
   // later deploy names by its SHA-256.
@@ -128,6 +146,10 @@ class Registry {
   Result<Extension> resolve_single(const std::string& ep, const std::string& scope, const std::string& name);
   Result<Extension> read_version(const std::string& ep, const std::string& scope, const std::string& name,
                                  int64_t version);
+  Result<void> make_live(const DeployRecord& record, int64_t version);
+  Result<void> start_canary(const DeployRecord& record, int64_t version);
+  Result<void> set_canary(const std::string& ep, const std::string& scope, const std::string& name, int64_t version,
+                          int percent, const std::string& who);
   std::unique_ptr<SqliteDb> db_;
   std::string path_;
 };

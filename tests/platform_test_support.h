@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -62,7 +63,8 @@ class PlatformTest : public ::testing::Test {
 
   Result<deploy::ExtensionDeployResult> deploy(const std::string& guest, const std::string& scope,
                                                const std::string& name = "ext", const std::string& config = "",
-                                               const std::string& ep = "test.behave", int64_t priority = 0) {
+                                               const std::string& ep = "test.behave", int64_t priority = 0,
+                                               std::optional<int> canary_percent = std::nullopt) {
     auto bytes = read_file(guest_path(guest));
     deploy::ExtensionDeployRequest request;
     request.module_name = guest + ".wasm";
@@ -72,6 +74,7 @@ class PlatformTest : public ::testing::Test {
     request.config = config;
     request.priority = priority;
     request.who = "tester";
+    request.canary_percent = canary_percent;
     return deploy::deploy_extension(*registry_, bytes, request);
   }
 
