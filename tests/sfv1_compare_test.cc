@@ -115,6 +115,21 @@ TEST_F(Sfv1Compare, BadConfigFailsWithTheReasonInTheLogs) {
   EXPECT_NE(r.out.find("config.percentage must be a number from 0.01 to 100"), std::string::npos) << r.out << r.err;
 }
 
+// Shopify's own fixture for this API, which function-runner only runs after
+// rewriting it with its trampoline tool, runs on kiln as it is.
+TEST_F(Sfv1Compare, ShopifysWasmApiV1FixtureRunsUnchanged) {
+  const std::string fixture = std::filesystem::path(providers_dir()).parent_path() / "fixtures" / "wasm_api_v1.wasm";
+  if (!std::filesystem::is_regular_file(fixture)) GTEST_SKIP() << "no " << fixture;
+  ProcessResult r = run_kiln({"function-run", "-f", fixture, "--providers", providers_dir(), "--json"},
+                             R"({"hello": "world"})");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  rapidjson::Document report;
+  report.Parse(r.out.c_str(), r.out.size());
+  ASSERT_FALSE(report.HasParseError()) << r.out << r.err;
+  EXPECT_EQ(compact(report["output"]), R"({"bye":"world"})");
+  EXPECT_TRUE(report["success"].GetBool());
+}
+
 // The trampoline's copying functions on a guest that lies about its
 // pointers: a trap naming the function and the range, never a host crash.
 class Sfv1Trampoline : public OnEachBackend {
