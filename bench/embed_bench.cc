@@ -4,10 +4,16 @@
 //     InstancePool, and from scratch (new Store + InstancePre::instantiate);
 //   - the same for a module with 64 KiB of data segments;
 //   - a warm call through a typed handle (trap guard and stack switch
-//     included), per call in batches.
-// Usage: kiln_embed_bench [--iterations N] [--cache-dir DIR] [--pool-cycles N]
+//     included), per call in batches;
+//   - resident memory (VmRSS) added by one loaded module (the first one
+//     also carries the backend's one-time costs), and per idle pooled
+//     instance (kIdleInstances leased at once, then released).
+// Usage: kiln_embed_bench [--iterations N] [--cache-dir DIR]
+//                         [--pool-cycles N [--pool-module FILE --pool-export NAME]]
 // --pool-cycles N runs only N pool cycles of add_one on aot, untimed, so
-// that `strace -c -f` or `perf` see the pooled path and little else.
+// that `strace -c -f` or `perf` see the pooled path and little else; with
+// --pool-module, of that module's export NAME, an (i32) -> i32 called with 1
+// (a reactor is reset from its snapshot).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -75,6 +81,49 @@ void print_row(const char* what, const char* backend, Percentiles p, const char*
 
 volatile int32_t g_sink;
 
+// Instances leased at once, then left idle, to measure what one costs.
+constexpr int kIdleInstances = 32;
+
+// The process's resident memory, from /proc/self/status.
+long resident_kib() {
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return 0;
+  char line[256];
+  long kib = 0;
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(status);
+  return kib;
+}
+
+void print_resident(const std::string& what, const char* backend, double kib) {
+  std::printf("%-44s %-7s %9.1f KiB\n", what.c_str(), backend, kib);
+}
+
+// Leases kIdleInstances at once and returns them: resident memory per idle
+// instance, as the process sees it and as the pool accounts it (memory).
+void measure_idle_instances(kiln::InstancePool& pool, const char* stem, const char* backend) {
+  long before = resident_kib();
+  {
+    std::vector<kiln::PooledInstance> leases;
+    for (int i = 0; i < kIdleInstances; ++i) {
+      auto lease = pool.acquire();
+      if (!lease) fail(lease.error().message);
+      leases.push_back(std::move(*lease));
+    }
+  }
+  kiln::InstancePoolStats stats = pool.stats();
+  std::string what = std::string("resident per idle pooled instance, ") + stem;
+  if (stats.idle == 0) {
+    std::printf("%-44s %-7s none kept idle (no reset: each lease is a new instance)\n", what.c_str(), backend);
+    return;
+  }
+  print_resident(what, backend, double(resident_kib() - before) / double(stats.idle));
+  print_resident("  of which linear memory (the pool's count)", backend,
+                 double(stats.resident_bytes) / 1024.0 / double(stats.idle));
+}
+
 void bench_backend(kiln::BackendKind backend, const std::string& cache_dir, int iterations) {
   kiln::EngineConfig config;
   config.backend = backend;
@@ -83,11 +132,14 @@ void bench_backend(kiln::BackendKind backend, const std::string& cache_dir, int 
   if (!engine) fail(engine.error().message);
   const char* name = kiln::to_string(backend);
 
+  std::vector<std::shared_ptr<kiln::InstancePool>> idle_pools;
   for (const char* stem : {"add_one", "add_one_data64k"}) {
+    long before_load = resident_kib();
     auto module = kiln::Module::from_file(*engine, std::string(KILN_BENCH_DIR) + "/" + stem + ".wasm");
     if (!module) fail(module.error().message);
     auto pre = kiln::InstancePre::create(*module, kiln::Linker{});
     if (!pre) fail(pre.error().message);
+    print_resident(std::string("resident per loaded module, ") + stem, name, double(resident_kib() - before_load));
     auto pool = kiln::InstancePool::create(*pre);
 
     std::string what = std::string("pool acquire+call+release, ") + stem;
@@ -106,7 +158,13 @@ void bench_backend(kiln::BackendKind backend, const std::string& cache_dir, int 
       auto out = instance->typed<int32_t(int32_t)>("add_one")->call(41);
       if (!out.returned() || out.value != 42) fail("add_one gave a wrong answer");
     }));
+    // After the timings, which it would disturb (the heap it grows). The
+    // pool stays alive, so the next module's instances cannot take over
+    // memory this one's left resident.
+    measure_idle_instances(*pool, stem, name);
+    idle_pools.push_back(std::move(pool));
   }
+  idle_pools.clear();
 
   auto module = kiln::Module::from_file(*engine, std::string(KILN_BENCH_DIR) + "/add_one.wasm");
   auto pre = kiln::InstancePre::create(*module, kiln::Linker{});
@@ -126,24 +184,31 @@ void bench_backend(kiln::BackendKind backend, const std::string& cache_dir, int 
 }
 
 // The pooled path alone, for strace and perf: acquire + call + release.
-void run_pool_cycles(const std::string& cache_dir, long cycles) {
+void run_pool_cycles(const std::string& cache_dir, long cycles, std::string path, const std::string& export_name) {
   kiln::EngineConfig config;
   config.backend = kiln::BackendKind::Aot;
   config.cache_dir = cache_dir;
   auto engine = kiln::Engine::create(config);
   if (!engine) fail(engine.error().message);
-  auto module = kiln::Module::from_file(*engine, std::string(KILN_BENCH_DIR) + "/add_one.wasm");
+  if (path.empty()) path = std::string(KILN_BENCH_DIR) + "/add_one.wasm";
+  auto module = kiln::Module::from_file(*engine, path);
   if (!module) fail(module.error().message);
   auto pre = kiln::InstancePre::create(*module, kiln::Linker{});
   if (!pre) fail(pre.error().message);
-  auto pool = kiln::InstancePool::create(*pre);
+  kiln::InstancePoolConfig pool_config;
+  pool_config.reactor_reset = kiln::InstancePoolConfig::ReactorReset::Snapshot;
+  auto pool = kiln::InstancePool::create(*pre, pool_config);
   for (long i = 0; i < cycles; ++i) {
     auto lease = pool->acquire();
     if (!lease) fail(lease.error().message);
-    auto out = lease->instance().typed<int32_t(int32_t)>("add_one")->call(41);
-    if (!out.returned() || out.value != 42) fail("add_one gave a wrong answer");
+    auto function = lease->instance().typed<int32_t(int32_t)>(export_name);
+    if (!function) fail(function.error().message);
+    auto out = function->call(1);
+    if (!out.returned()) fail(export_name + " did not return");
   }
-  std::printf("%ld pool cycles of add_one (aot)\n", cycles);
+  kiln::InstancePoolStats stats = pool->stats();
+  std::printf("%ld pool cycles of %s in %s (aot): %llu instances made\n", cycles, export_name.c_str(), path.c_str(),
+              static_cast<unsigned long long>(stats.created));
 }
 
 }  // namespace
@@ -152,6 +217,8 @@ int main(int argc, char** argv) {
   int iterations = 20000;
   std::string cache_dir;
   long pool_cycles = 0;
+  std::string pool_module;
+  std::string pool_export = "add_one";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc) {
       iterations = std::atoi(argv[++i]);
@@ -159,12 +226,17 @@ int main(int argc, char** argv) {
       cache_dir = argv[++i];
     } else if (!std::strcmp(argv[i], "--pool-cycles") && i + 1 < argc) {
       pool_cycles = std::atol(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--pool-module") && i + 1 < argc) {
+      pool_module = argv[++i];
+    } else if (!std::strcmp(argv[i], "--pool-export") && i + 1 < argc) {
+      pool_export = argv[++i];
     } else {
-      fail(std::string("unknown argument ") + argv[i] + " (usage: kiln_embed_bench [--iterations N] [--cache-dir DIR] [--pool-cycles N])");
+      fail(std::string("unknown argument ") + argv[i] + " (usage: kiln_embed_bench [--iterations N] [--cache-dir DIR] "
+           "[--pool-cycles N [--pool-module FILE --pool-export NAME]])");
     }
   }
   if (pool_cycles > 0) {
-    run_pool_cycles(cache_dir, pool_cycles);
+    run_pool_cycles(cache_dir, pool_cycles, pool_module, pool_export);
     return 0;
   }
   if (iterations < 100) fail("--iterations must be at least 100");
