@@ -1,5 +1,8 @@
 #include "base/json_msgpack.h"
 
+#include "base/msgpack_reader.h"
+#include "base/msgpack_writer.h"
+
 #include <cmath>
 #include <span>
 
@@ -7,6 +10,8 @@
 #include <msgpack.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -144,6 +149,113 @@ Result<std::string> json_to_msgpack(std::string_view json, ErrorKind kind, std::
     return make_error(kind, std::string(what) + ": nested deeper than " + std::to_string(kMaxDepth));
   }
   return std::string(buffer.data(), buffer.size());
+}
+
+}  // namespace kiln::base
+
+// ---- the execute pipeline's conversions --------------------------------
+
+namespace kiln::base {
+namespace {
+
+// rapidjson's output stream concept over a std::string the caller reuses.
+struct StringSink {
+  using Ch = char;
+  std::string* out;
+  void Put(char c) { out->push_back(c); }
+  void Flush() {}
+};
+
+using SinkWriter = rapidjson::Writer<StringSink>;
+
+// A rapidjson::Writer that adds one raw member when the root object closes.
+class JsonWithExtra {
+ public:
+  JsonWithExtra(SinkWriter& w, std::string_view key, std::string_view value) : w_(w), key_(key), value_(value) {}
+  bool Null() { return w_.Null(); }
+  bool Bool(bool v) { return w_.Bool(v); }
+  bool Int64(int64_t v) { return w_.Int64(v); }
+  bool Uint64(uint64_t v) { return w_.Uint64(v); }
+  bool Double(double v) { return w_.Double(v); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return w_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return w_.Key(s, n, copy); }
+  bool StartObject() { return ++depth_, w_.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) {
+    if (depth_-- == 1 && !key_.empty()) {
+      w_.Key(key_.data(), static_cast<rapidjson::SizeType>(key_.size()));
+      w_.RawValue(value_.data(), value_.size(), rapidjson::kObjectType);
+      ++n;
+    }
+    return w_.EndObject(n);
+  }
+  bool StartArray() { return ++depth_, w_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return --depth_, w_.EndArray(n); }
+
+ private:
+  SinkWriter& w_;
+  std::string_view key_, value_;
+  int depth_ = 0;
+};
+
+// Feeds a Document's handler from the reader, for Document::Populate.
+struct MsgpackSource {
+  std::span<const uint8_t> bytes;
+  ErrorKind kind;
+  std::string_view what;
+  Result<void>* outcome;
+  template <class Handler>
+  bool operator()(Handler& handler) {
+    *outcome = read_msgpack(bytes, handler, kind, what, /*copy_strings=*/false);
+    return outcome->ok();
+  }
+};
+
+}  // namespace
+
+Result<void> append_json_as_msgpack(std::string_view json, std::string& out, ErrorKind kind, std::string_view what,
+                                    std::string_view extra_key, std::string_view extra_value) {
+  MsgpackWriter writer(out);
+  if (!extra_key.empty()) writer.add_to_root(extra_key, extra_value);
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream(json.data(), json.size());
+  rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseIterativeFlag>(stream, writer);
+  if (parsed.IsError()) {
+    ErrorLocation where;
+    where.offset = parsed.Offset();
+    const std::string why = parsed.Code() == rapidjson::kParseErrorTermination
+                                ? "nested deeper than " + std::to_string(kMsgpackMaxDepth)
+                                : rapidjson::GetParseError_En(parsed.Code());
+    return make_error(kind, std::string(what) + " is not JSON: " + why + " at offset " + std::to_string(parsed.Offset()),
+                      std::move(where));
+  }
+  return {};
+}
+
+Result<void> append_msgpack_as_json(std::span<const uint8_t> bytes, std::string& out, ErrorKind kind,
+                                    std::string_view what, std::string_view extra_key, std::string_view extra_value) {
+  StringSink sink{&out};
+  SinkWriter writer(sink);
+  JsonWithExtra handler(writer, extra_key, extra_value);
+  return read_msgpack(bytes, handler, kind, what);
+}
+
+Result<void> msgpack_to_document(std::span<const uint8_t> bytes, rapidjson::Document& doc, ErrorKind kind,
+                                 std::string_view what) {
+  Result<void> outcome;
+  MsgpackSource source{bytes, kind, what, &outcome};
+  doc.Populate(source);
+  return outcome;
+}
+
+void append_value_as_msgpack(const rapidjson::Value& value, std::string& out) {
+  MsgpackWriter writer(out);
+  pack_value(value, writer);
+}
+
+void append_value_as_json(const rapidjson::Value& value, std::string& out) {
+  StringSink sink{&out};
+  SinkWriter writer(sink);
+  value.Accept(writer);
 }
 
 }  // namespace kiln::base

@@ -60,6 +60,19 @@ kiln::Result<std::unique_ptr<execute::Executor>> open_executor(const kiln_execut
 
 uint64_t ns(std::chrono::nanoseconds d) { return static_cast<uint64_t>(d.count()); }
 
+static_assert(KILN_FORMAT_JSON == static_cast<int>(kiln::base::DataFormat::Json));
+static_assert(KILN_FORMAT_MSGPACK == static_cast<int>(kiln::base::DataFormat::Msgpack));
+
+// The Executor interface takes no options; both executors do.
+execute::ExecResult execute_with(execute::Executor& executor, const char* ep, const char* scope,
+                                 std::span<const uint8_t> input, const execute::CallOptions& options) {
+  if (auto* local = dynamic_cast<execute::LocalExecutor*>(&executor)) return local->execute(ep, scope, input, options);
+  if (auto* remote = dynamic_cast<execute::RemoteExecutor*>(&executor)) {
+    return remote->execute(ep, scope, input, options);
+  }
+  return executor.execute(ep, scope, input);
+}
+
 }  // namespace
 
 extern "C" {
@@ -82,6 +95,43 @@ kiln_status_t kiln_executor_new(const kiln_executor_config_t* config, kiln_execu
 }
 
 void kiln_executor_delete(kiln_executor_t* executor) { delete executor; }
+
+void kiln_exec_options_init(kiln_exec_options_t* options) {
+  if (options) *options = kiln_exec_options_t{KILN_FORMAT_JSON, KILN_FORMAT_JSON};
+}
+
+kiln_status_t kiln_executor_execute_with(kiln_executor_t* executor, const char* extension_point, const char* scope,
+                                         const uint8_t* input, size_t size, const kiln_exec_options_t* options,
+                                         kiln_exec_result_t** out) {
+  return guarded("kiln_executor_execute_with", [&] {
+    KILN_CAPI_REQUIRE("kiln_executor_execute_with", out);
+    *out = nullptr;
+    KILN_CAPI_REQUIRE("kiln_executor_execute_with", executor);
+    KILN_CAPI_REQUIRE("kiln_executor_execute_with", extension_point);
+    KILN_CAPI_REQUIRE("kiln_executor_execute_with", scope);
+    if (!input && size != 0) {
+      return fail(KILN_ERR_INVALID_ARGUMENT, "kiln_executor_execute_with: input is NULL with a size of " +
+                                                 std::to_string(size));
+    }
+    execute::CallOptions call;
+    if (options) {
+      for (kiln_data_format_t format : {options->input_format, options->output_format}) {
+        const int raw = kiln::capi::raw_enum(format);
+        if (raw != KILN_FORMAT_JSON && raw != KILN_FORMAT_MSGPACK) {
+          return fail(KILN_ERR_INVALID_ARGUMENT,
+                      "kiln_executor_execute_with: unknown data format " + std::to_string(raw) +
+                          " (KILN_FORMAT_JSON or KILN_FORMAT_MSGPACK)");
+        }
+      }
+      call.input_format = static_cast<kiln::base::DataFormat>(options->input_format);
+      call.output_format = static_cast<kiln::base::DataFormat>(options->output_format);
+    }
+    auto result = std::make_unique<kiln_exec_result_t>();
+    result->result = execute_with(*executor->executor, extension_point, scope, {input, size}, call);
+    *out = result.release();
+    return KILN_OK;
+  });
+}
 
 kiln_status_t kiln_executor_execute(kiln_executor_t* executor, const char* extension_point, const char* scope,
                                     const uint8_t* input, size_t size, kiln_exec_result_t** out) {
@@ -147,6 +197,10 @@ const char* kiln_exec_result_output(const kiln_exec_result_t* result, size_t* si
   const bool has = result && !result->result.output.empty();
   if (size) *size = has ? result->result.output.size() : 0;
   return has ? result->result.output.c_str() : nullptr;
+}
+
+kiln_data_format_t kiln_exec_result_output_format(const kiln_exec_result_t* result) {
+  return result ? static_cast<kiln_data_format_t>(result->result.output_format) : KILN_FORMAT_JSON;
 }
 
 const char* kiln_exec_result_log(const kiln_exec_result_t* result, size_t* size) {

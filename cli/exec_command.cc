@@ -2,7 +2,10 @@
 // what is bound to an extension point for a scope, through the in-process
 // Executor — or, with --remote URL, a kiln service's (RemoteExecutor, the
 // execute token from KILN_EXEC_TOKEN) — and prints the output, the whole
-// result, or the stage table shaped like seed 000's latency breakdown. With
+// result, or the stage table shaped like seed 000's latency breakdown.
+// --format msgpack reads the input and writes the output as MessagePack
+// (with --json the output is shown converted to JSON, the result saying
+// "output_format": "msgpack"). With
 // several extensions at the point (combine chain or all), those skipped
 // are named on stderr; --json lists every one.
 #include <unistd.h>
@@ -21,6 +24,7 @@
 #include "cli/exit_codes.h"
 #include "cli/platform_common.h"
 #include "execute/exec_result_json.h"
+#include "execute/guest_format.h"
 #include "execute/local_executor.h"
 #include "execute/remote_executor.h"
 #include "execute/replay_bundle.h"
@@ -37,6 +41,7 @@ struct ExecOptions {
   std::string ep;
   std::string scope;
   std::string input_path;
+  std::string format = "json";  // the caller's: the input's and the output's
   bool json = false;
   bool stats = false;
   int64_t repeat = 1;
@@ -264,18 +269,28 @@ int run_exec(const ExecOptions& options) {
   results.reserve(static_cast<size_t>(options.stats ? options.repeat : 1));
   execute::ExecResult last;
   execute::CallOptions call_options;
+  call_options.input_format = base::data_format_named(options.format).value_or(base::DataFormat::Json);
+  call_options.output_format = call_options.input_format;
   for (int64_t i = 0; i < options.repeat; ++i) {
-    if (in_process && !options.save_replay.empty()) {
-      call_options.tape = host::WasiTape::recording();  // each call's own; the last one's is kept
+    if (in_process) {
+      // each call's own tape; the last one's is kept
+      if (!options.save_replay.empty()) call_options.tape = host::WasiTape::recording();
       last = in_process->execute(options.ep, options.scope, bytes, call_options);
     } else {
-      last = executor->execute(options.ep, options.scope, bytes);
+      last = static_cast<execute::RemoteExecutor&>(*executor).execute(options.ep, options.scope, bytes, call_options);
     }
     if (last.status != execute::ExecStatus::Ok && last.status != execute::ExecStatus::NotRun) break;
     if (options.stats) results.push_back(last);
   }
   if (call_options.tape) {
-    if (auto saved = save_replay(options, last, input, *call_options.tape); !saved) return report(saved.error());
+    // A bundle keeps its input as JSON: a MessagePack one is converted (replays run as JSON callers).
+    std::string bundle_input = input;
+    if (call_options.input_format == base::DataFormat::Msgpack) {
+      auto json = execute::convert_value(input, base::DataFormat::Msgpack, base::DataFormat::Json,
+                                         ErrorKind::InvalidInput, "input");
+      if (json) bundle_input = std::move(*json);
+    }
+    if (auto saved = save_replay(options, last, bundle_input, *call_options.tape); !saved) return report(saved.error());
   }
   bool stopped_early = options.stats && static_cast<int64_t>(results.size()) < options.repeat;
   if (options.stats && !stopped_early) {
@@ -286,7 +301,8 @@ int run_exec(const ExecOptions& options) {
     std::printf("%s\n", execute::to_json(last).c_str());
   } else if (last.status == execute::ExecStatus::Ok) {
     std::fwrite(last.output.data(), 1, last.output.size(), stdout);
-    if (!last.output.empty() && last.output.back() != '\n' && isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
+    const bool text = last.output_format == base::DataFormat::Json;
+    if (text && !last.output.empty() && last.output.back() != '\n' && isatty(STDOUT_FILENO)) std::fputc('\n', stdout);
   }
   if (!options.json) report_skipped(last);
   if (!last.log.empty() && !options.json) {
@@ -312,6 +328,10 @@ void add_exec_command(CLI::App& app, int& exit_code) {
   exec->add_option("extension_point", options->ep, "the extension point")->required();
   exec->add_option("--scope", options->scope, "the scope to execute for")->required();
   exec->add_option("--input", options->input_path, "read the input from this file instead of stdin");
+  exec->add_option("--format", options->format,
+                   "the input's and the output's format: json (the default) or msgpack; with --json the output "
+                   "is shown as JSON")
+      ->check(CLI::IsMember({"json", "msgpack"}));
   exec->add_flag("--json", options->json, "print the whole result (or, with --stats, the stage table) as JSON");
   exec->add_option("--repeat", options->repeat, "run N times (with --stats: the stage table over them)");
   exec->add_flag("--stats", options->stats, "print per-stage p50/p95/p99/max instead of the output");

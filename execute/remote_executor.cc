@@ -21,6 +21,7 @@
 #include <rapidjson/document.h>
 
 #include "execute/exec_result_json.h"
+#include "execute/guest_format.h"
 
 namespace kiln::execute {
 
@@ -380,7 +381,7 @@ RemoteExecutor::~RemoteExecutor() = default;
 namespace {
 
 ExecResult execute_on(RemoteExecutor::Impl& im, std::string_view extension_point, std::string_view scope,
-                      std::span<const uint8_t> input) {
+                      std::span<const uint8_t> input, base::DataFormat input_format) {
   const auto start = Clock::now();
   const auto deadline = start + im.config.timeout;
   im.calls.fetch_add(1, std::memory_order_relaxed);
@@ -414,7 +415,10 @@ ExecResult execute_on(RemoteExecutor::Impl& im, std::string_view extension_point
   Request request{http::verb::post, target, 11};
   request.set(http::field::host, im.host_header);
   if (!im.config.token.empty()) request.set(http::field::authorization, "Bearer " + im.config.token);
-  request.set(http::field::content_type, "application/json");
+  // A MessagePack input goes as it is; the answer is always the JSON result
+  // (execute(..., options) converts its output when MessagePack is wanted).
+  request.set(http::field::content_type,
+              input_format == base::DataFormat::Msgpack ? "application/msgpack" : "application/json");
   request.set(http::field::accept, "application/json");
   request.keep_alive(true);
   request.body().assign(reinterpret_cast<const char*>(input.data()), input.size());
@@ -540,8 +544,26 @@ ExecResult execute_on(RemoteExecutor::Impl& im, std::string_view extension_point
 
 ExecResult RemoteExecutor::execute(std::string_view extension_point, std::string_view scope,
                                    std::span<const uint8_t> input) {
+  static const CallOptions kNone;
+  return execute(extension_point, scope, input, kNone);
+}
+
+ExecResult RemoteExecutor::execute(std::string_view extension_point, std::string_view scope,
+                                   std::span<const uint8_t> input, const CallOptions& options) {
   try {
-    return execute_on(*impl_, extension_point, scope, input);
+    ExecResult r = execute_on(*impl_, extension_point, scope, input, options.input_format);
+    if (options.output_format == base::DataFormat::Msgpack && r.status == ExecStatus::Ok) {
+      auto packed = convert_value(r.output, base::DataFormat::Json, base::DataFormat::Msgpack,
+                                  ErrorKind::InvalidOutput, "output");
+      if (!packed) {
+        r.status = ExecStatus::InvalidOutput;
+        r.error = packed.error();
+        return r;
+      }
+      r.output = std::move(*packed);
+      r.output_format = base::DataFormat::Msgpack;
+    }
+    return r;
   } catch (const std::exception& e) {  // out of memory, at worst: never out of execute()
     ExecResult r;
     r.status = ExecStatus::Error;

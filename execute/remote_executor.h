@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "execute/call_options.h"
 #include "execute/executor.h"
 #include "kiln/result.h"
 
@@ -87,6 +88,12 @@ class RemoteExecutor final : public Executor {
   // InvalidInput. The whole table: docs/remote-executor.md.
   ExecResult execute(std::string_view extension_point, std::string_view scope,
                      std::span<const uint8_t> input) override;
+  // The same in the caller's formats (CallOptions::input_format and
+  // output_format; the rest of CallOptions is for in-process calls and is
+  // not sent): a MessagePack input is sent as application/msgpack, and a
+  // MessagePack output is converted here from the service's JSON result.
+  ExecResult execute(std::string_view extension_point, std::string_view scope, std::span<const uint8_t> input,
+                     const CallOptions& options);
 
   // Client-side figures, per extension point called through this client:
   // `stages` are the service's stages as reported in the answers, `overhead`

@@ -1,35 +1,17 @@
 #include "execute/wasi_command.h"
+
 #include <memory>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include "base/json_scan.h"
 #include "execute/config_splice.h"
+#include "execute/guest_format.h"
+#include "execute/scratch_document.h"
 #include "kiln/store.h"
 
 namespace kiln::execute {
 namespace {
-
-// The document a check parses into, one per thread and reused: its first
-// 32 KiB of values come from a buffer that is already there, so a small
-// document costs no allocation (RapidJSON's documented pattern); bigger
-// ones spill to the heap and are freed by the next use.
-// The buffer is on the heap, one per thread: 32 KiB in thread-local storage
-// itself would make libkiln.so's static TLS block too big for glibc to
-// dlopen it late (from Ruby's FFI, say: "cannot allocate memory in static
-// TLS block").
-struct ScratchDocument {
-  char values[32 * 1024];
-  rapidjson::MemoryPoolAllocator<> allocator{values, sizeof values};
-  rapidjson::Document doc{&allocator};
-};
-
-rapidjson::Document& scratch_document() {
-  thread_local std::unique_ptr<ScratchDocument> scratch = std::make_unique<ScratchDocument>();
-  scratch->doc.SetNull();
-  scratch->allocator.Clear();
-  return scratch->doc;
-}
 
 Error json_error(ErrorKind kind, std::string_view what, const rapidjson::Document& doc) {
   ErrorLocation where;
@@ -55,12 +37,14 @@ Error prefixed(Error error, std::string_view what) {
 
 }  // namespace
 
-Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uint8_t> input, bool with_schema) {
+Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uint8_t> input, bool with_schema,
+                         base::DataFormat format) {
   if (input.size() > ep.limits.max_input) {
     return make_error(ErrorKind::InvalidInput, "input is " + std::to_string(input.size()) +
                                                    " bytes, over the extension point's limit of " +
                                                    std::to_string(ep.limits.max_input));
   }
+  if (format == base::DataFormat::Msgpack) return check_msgpack_input(ep, input, with_schema);
   // Every call: syntax, depth, an object, no "config" (one streaming pass).
   std::string_view text(reinterpret_cast<const char*>(input.data()), input.size());
   auto scan = base::scan_json(text, ErrorKind::InvalidInput, "input");

@@ -23,9 +23,11 @@ class Store;
 
 namespace kiln::execute {
 
-// Size, JSON, an object without "config"; the input schema when `with_schema`.
-// InvalidInput errors carry the JSON Pointer of the bad value.
-Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uint8_t> input, bool with_schema);
+// Size, JSON (or MessagePack with a JSON meaning, per `format`), an object
+// without "config"; the input schema when `with_schema`. InvalidInput
+// errors carry the JSON Pointer of the bad value.
+Result<void> check_input(const registry::ExtensionPoint& ep, std::span<const uint8_t> input, bool with_schema,
+                         base::DataFormat format = base::DataFormat::Json);
 
 // The input object with `"config": <config_json>` added as its last member,
 // in one pass over the bytes (the input is known to be a JSON object).
@@ -46,7 +48,9 @@ void fail_with_trap(const Trap& trap, ExecResult& result);
 void read_call(const registry::ExtensionPoint& ep, const host::WasiContext& context, const CallResult& call,
                ExecResult& result);
 
-// Output size (checked in read_call), JSON, and the output schema.
+// Output size (checked in read_call), JSON, and the output schema: a JSON
+// output whatever the guest's format (a combined call's, say);
+// guest_format.h checks a guest's output in its own format.
 Result<void> check_output(const registry::ExtensionPoint& ep, std::string_view output);
 
 }  // namespace kiln::execute

@@ -422,6 +422,10 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
       if (!v.IsString() || v.GetStringLength() == 0) return refuse(key, "expected an export name");
       ep.entry = v.GetString();
       has_entry = true;
+    } else if (key == "format") {
+      auto format = v.IsString() ? base::data_format_named(v.GetString()) : std::nullopt;
+      if (!format) return refuse(key, "expected \"json\" or \"msgpack\": what the guest reads and writes");
+      ep.format = *format;
     } else if (key == "combine") {
       if (!v.IsString()) return refuse(key, "expected a string");
       ep.combine = v.GetString();
@@ -454,7 +458,7 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
     } else if (key == "limits") {
       if (auto read = read_limits(v, ep.limits, refuse); !read) return read.error();
     } else {
-      return refuse(key, "unknown field (known: name, description, abi, entry, input_schema, output_schema, config_schema, "
+      return refuse(key, "unknown field (known: name, description, abi, entry, format, input_schema, output_schema, config_schema, "
                          "imports, exports, validate_input, combine, reduce, fail_closed, limits)");
     }
   }

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/data_format.h"
 #include "kiln/module_info.h"
 #include "kiln/result.h"
 #include "schema/json_schema.h"
@@ -86,6 +87,9 @@ struct ExtensionPoint {
   // The export a call runs: "_start" for wasi-command; for kiln-reactor
   // the definition's "entry", "run" by default.
   std::string entry = "_start";
+  // What the guest reads and writes: its input (config included) and its
+  // output, in JSON or MessagePack (docs/abi.md, "Formats").
+  base::DataFormat format = base::DataFormat::Json;
   std::string combine = "single";  // as given; combine_mode is what it means
   CombineMode combine_mode = CombineMode::Single;
   std::optional<Reducer> reduce;  // set exactly when combine_mode is All

@@ -56,6 +56,35 @@ static char* read_all(int fd, size_t* len) {
   return NULL;
 }
 
+// The log line to stderr, newline-terminated.
+static void write_log(char* log, size_t log_size) {
+  size_t log_len = strlen(log);
+  if (!log_len) return;
+  if (log_len == log_size - 1) --log_len;  // truncated: the newline replaces the last byte
+  log[log_len++] = '\n';
+  write_all(2, log, log_len);
+}
+
+int kiln_guest_msgpack_main(kiln_msgpack_fn run) {
+  char log[256] = "";
+  size_t len = 0;
+  char* input = read_all(0, &len);
+  int rc;
+  kmp_writer out;
+  kmpw_init(&out, MAX_OUTPUT);
+  if (!input) {
+    rc = kiln_guest_fail(log, sizeof log, "cannot read the input from stdin");
+  } else {
+    rc = run((const uint8_t*)input, len, &out, log, sizeof log);
+    if (rc == 0 && out.failed) rc = kiln_guest_fail(log, sizeof log, "output too large (over %zu bytes)", out.max);
+  }
+  if (rc == 0 && write_all(1, (const char*)out.buf, out.len)) rc = 1;
+  write_log(log, sizeof log);
+  kmpw_free(&out);
+  free(input);
+  return rc;
+}
+
 int kiln_guest_main(kiln_guest_fn run) {
   char log[256] = "";
   size_t len = 0;
@@ -72,12 +101,7 @@ int kiln_guest_main(kiln_guest_fn run) {
   if (rc == 0) {
     if (write_all(1, out.buf, out.len) || write_all(1, "\n", 1)) rc = 1;
   }
-  size_t log_len = strlen(log);
-  if (log_len) {
-    if (log_len == sizeof log - 1) --log_len;  // truncated: the newline replaces the last byte
-    log[log_len++] = '\n';
-    write_all(2, log, log_len);
-  }
+  write_log(log, sizeof log);
   kjw_free(&out);
   free(input);
   return rc;

@@ -12,7 +12,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "kiln_json.h"
+#include "kiln_msgpack.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +37,12 @@ int kiln_guest_fail(char* log, size_t log_cap, const char* format, ...)
 // The whole of a guest's main(): reads all of stdin, calls run, writes its
 // output to stdout and its log line to stderr; returns the exit code.
 int kiln_guest_main(kiln_guest_fn run);
+
+// The same for an extension point whose "format" is "msgpack": the input
+// and output are MessagePack (kiln_msgpack.h), written to stdout as they
+// are (no newline after them: it would be a byte after the value).
+typedef int (*kiln_msgpack_fn)(const uint8_t* input, size_t input_len, kmp_writer* out, char* log, size_t log_cap);
+int kiln_guest_msgpack_main(kiln_msgpack_fn run);
 
 #ifdef __cplusplus
 }

@@ -18,3 +18,14 @@ int64_t kiln_guest_reactor_run(kiln_guest_fn run, const char* input, uint32_t le
   if (rc != 0) return kiln_fail(rc);
   return kiln_output(out.buf, (uint32_t)out.len);
 }
+
+int64_t kiln_guest_reactor_run_msgpack(kiln_msgpack_fn run, const char* input, uint32_t len) {
+  char log[256] = "";
+  kmp_writer out;
+  kmpw_init(&out, MAX_OUTPUT);
+  int rc = run((const uint8_t*)input, len, &out, log, sizeof log);
+  if (rc == 0 && out.failed) rc = kiln_guest_fail(log, sizeof log, "output too large (over %zu bytes)", out.max);
+  if (log[0]) kiln_log_str(log);
+  if (rc != 0) return kiln_fail(rc);
+  return kiln_output(out.buf, (uint32_t)out.len);
+}

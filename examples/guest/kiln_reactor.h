@@ -24,6 +24,8 @@ extern "C" {
 // Calls run on input[0, len); returns kiln_output() of its output, or
 // kiln_fail(1) when it fails. Its log line, if any, goes to kiln_log.
 int64_t kiln_guest_reactor_run(kiln_guest_fn run, const char* input, uint32_t len);
+// The same for a MessagePack function (an extension point with "format": "msgpack").
+int64_t kiln_guest_reactor_run_msgpack(kiln_msgpack_fn run, const char* input, uint32_t len);
 
 #ifdef __cplusplus
 }
