@@ -14,6 +14,7 @@
 #include <rapidjson/document.h>
 
 #include "base/sha256.h"
+#include "registry/canary_share.h"
 #include "platform_test_support.h"
 
 namespace kiln::test {
@@ -205,10 +206,11 @@ TEST_F(PlatformCliTest, ExtensionsListFiltersByExtensionPointAndScope) {
   EXPECT_EQ(every[0][2], "alpha");
   EXPECT_EQ(every[0][3], "1");
   EXPECT_EQ(every[0][4], "enabled");
-  EXPECT_EQ(every[0][6], "aot");
-  EXPECT_EQ(every[0][7], base::sha256_hex(read_file(guest_path("platform_v1"))).substr(0, 12));
+  EXPECT_EQ(every[0][5], "100%");  // share of scopes: no canary
+  EXPECT_EQ(every[0][7], "aot");
+  EXPECT_EQ(every[0][8], base::sha256_hex(read_file(guest_path("platform_v1"))).substr(0, 12));
   EXPECT_EQ(every[1][2], "beta");
-  EXPECT_EQ(every[1][5], "7");  // priority
+  EXPECT_EQ(every[1][6], "7");  // priority
   EXPECT_EQ(every[2][0], "test.other");
 
   auto by_ep = rows(kiln({"extensions", "list", "--ep", "test.other"}).out);
@@ -229,6 +231,65 @@ TEST_F(PlatformCliTest, ExtensionsListFiltersByExtensionPointAndScope) {
   ASSERT_EQ(eps.size(), 2u);
   EXPECT_EQ(eps[0][2], "2");
   EXPECT_EQ(eps[1][2], "1");
+}
+
+TEST_F(PlatformCliTest, CanaryDeployListPromoteAndRollback) {
+  create_behave();
+  ProcessResult early = deploy_cli("platform_v2", "*", "ext", {"--canary", "20"});
+  EXPECT_EQ(early.exit_code, 2) << early.err;  // invalid argument: nothing live to share with
+  EXPECT_NE(early.err.find("no live version"), std::string::npos) << early.err;
+  ASSERT_EQ(deploy_cli("platform_v1", "*").exit_code, 0);
+  EXPECT_NE(deploy_cli("platform_v2", "*", "ext", {"--canary", "0"}).exit_code, 0);  // 1-100
+  ProcessResult canary = deploy_cli("platform_v2", "*", "ext", {"--canary", "20"});
+  ASSERT_EQ(canary.exit_code, 0) << canary.err;
+  EXPECT_NE(canary.out.find("canary   for 20% of scopes; version 1 stays live for the rest"), std::string::npos)
+      << canary.out;
+
+  // The list shows both versions and their shares.
+  auto listed = rows(kiln({"extensions", "list"}).out);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0][3], "1");
+  EXPECT_EQ(listed[0][4], "enabled");
+  EXPECT_EQ(listed[0][5], "80%");
+  EXPECT_EQ(listed[1][3], "2");
+  EXPECT_EQ(listed[1][4], "canary");
+  EXPECT_EQ(listed[1][5], "20%");
+
+  // kiln exec --json names the version that answered, and marks a canary.
+  auto answered = [&](const std::string& scope) {
+    ProcessResult run = kiln({"exec", "test.behave", "--scope", scope, "--json"}, "{}");
+    rapidjson::Document doc;
+    doc.Parse(run.out.c_str());
+    EXPECT_TRUE(doc.IsObject()) << run.out << run.err;
+    const bool canary = doc.IsObject() && doc.HasMember("canary") && doc["canary"].GetBool();
+    return std::make_pair(doc.IsObject() ? doc["version"].GetInt64() : 0, canary);
+  };
+  std::string on_canary, on_live;
+  for (int i = 0; i < 100 && (on_canary.empty() || on_live.empty()); ++i) {
+    std::string scope = "shop-" + std::to_string(i);
+    (registry::runs_canary(scope, 20) ? on_canary : on_live) = scope;
+  }
+  EXPECT_EQ(answered(on_canary), std::make_pair(int64_t{2}, true));
+  EXPECT_EQ(answered(on_live), std::make_pair(int64_t{1}, false));
+
+  ProcessResult wider = kiln({"canary", "--ep", "test.behave", "--scope", "*", "--percent", "100"});
+  ASSERT_EQ(wider.exit_code, 0) << wider.err;
+  EXPECT_EQ(answered(on_live), std::make_pair(int64_t{2}, true));
+
+  ProcessResult promoted = kiln({"promote", "--ep", "test.behave", "--scope", "*"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_EQ(promoted.out, "promoted ext on test.behave for scope *: version 2 is live for every scope\n");
+  EXPECT_EQ(answered(on_canary), std::make_pair(int64_t{2}, false));
+  EXPECT_EQ(kiln({"promote", "--ep", "test.behave", "--scope", "*"}).exit_code, 24);  // no canary now
+
+  // A new canary, rolled back: every scope on the live version again.
+  ASSERT_EQ(deploy_cli("platform_v1", "*", "ext", {"--canary", "100"}).exit_code, 0);
+  EXPECT_EQ(answered(on_live), std::make_pair(int64_t{3}, true));
+  ProcessResult back = kiln({"rollback", "--ep", "test.behave", "--scope", "*"});
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_EQ(back.out, "rolled back ext on test.behave for scope * to version 2\n");
+  EXPECT_EQ(answered(on_live), std::make_pair(int64_t{2}, false));
+  EXPECT_EQ(rows(kiln({"extensions", "list"}).out).size(), 1u);
 }
 
 TEST_F(PlatformCliTest, ExecRollbackEnableDisable) {
