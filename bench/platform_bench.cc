@@ -13,6 +13,12 @@
 //     clock read costs (the executor reads the clock 9 times per call).
 // Prints a table shaped like seed 000's latency breakdown and the target
 // line, or everything as one JSON object with --json.
+// Then (issue 12; not with --json, skipped by --no-matrix, alone with
+// --only-matrix) markdown tables: both ABIs × both formats (caller and
+// guest alike, plus a JSON caller of the MessagePack reactor) on both
+// carts, per stage p50/p95/p99, overhead and the bytes each stage copied,
+// the native C in JSON and in MessagePack beside them; a chain of three
+// extensions against one; and the issue's targets, met or not.
 //
 // Usage: kiln_platform_bench [--runs N] [--json] [--module PATH]
 //                            [--examples-dir DIR] [--cache-dir DIR] [--keep]
@@ -50,7 +56,10 @@
 
 #include "base/files.h"
 #include "deploy/extension_deploy.h"
+#include "base/json_msgpack.h"
 #include "discount.h"
+#include "discount_msgpack.h"
+#include "execute/guest_format.h"
 #include "execute/local_executor.h"
 #include "execute/wasi_command.h"
 #include "registry/extension_point.h"
@@ -321,18 +330,291 @@ const std::array<SeedRow, kRows> kSeed = {{
     {"  overhead = total - run", "", 0, 0},
 }};
 
+
+// ---- formats × ABIs, bytes copied, a chain of three (issue 12) -------------
+
+// One extension point of the discount in one ABI and guest format, called
+// in one caller format.
+struct MatrixPoint {
+  const char* ep;
+  const char* definition;  // in the examples dir
+  const char* module;      // in the examples build dir
+  const char* abi;
+  kiln::base::DataFormat guest;
+};
+const MatrixPoint kMatrixPoints[] = {
+    {"checkout.product_discounts", "extension_point.json", "product_discount.wasm", "wasi-command",
+     kiln::base::DataFormat::Json},
+    {"checkout.product_discounts.reactor", "extension_point_reactor.json", "product_discount_reactor.wasm",
+     "kiln-reactor", kiln::base::DataFormat::Json},
+    {"checkout.product_discounts.msgpack", "extension_point_msgpack.json", "product_discount_msgpack.wasm",
+     "wasi-command", kiln::base::DataFormat::Msgpack},
+    {"checkout.product_discounts.msgpack-reactor", "extension_point_msgpack_reactor.json",
+     "product_discount_msgpack_reactor.wasm", "kiln-reactor", kiln::base::DataFormat::Msgpack},
+};
+
+struct MatrixCase {
+  const MatrixPoint* point = nullptr;
+  kiln::base::DataFormat caller = kiln::base::DataFormat::Json;
+  std::string cart;
+  std::array<Quantiles, kRows> rows{};
+  std::array<uint64_t, kiln::execute::kStageCount> bytes_copied{};  // of the last call: every call copies the same
+  uint64_t input_bytes = 0;
+};
+
+std::string format_cell(const Quantiles& v) {
+  char cell[64];
+  std::snprintf(cell, sizeof cell, "%.1f / %.1f / %.1f", us(v.p50), us(v.p95), us(v.p99));
+  return cell;
+}
+
+MatrixCase bench_matrix_case(kiln::execute::LocalExecutor& executor, const MatrixPoint& point,
+                             kiln::base::DataFormat caller, const std::string& cart_label, const std::string& input,
+                             const std::string& expected_json, int runs) {
+  MatrixCase c;
+  c.point = &point;
+  c.caller = caller;
+  c.cart = cart_label;
+  c.input_bytes = input.size();
+  kiln::execute::CallOptions options;
+  options.input_format = caller;
+  options.output_format = caller;
+  const std::string which = std::string(point.ep) + " called in " + kiln::base::to_string(caller) + " (" + cart_label + ")";
+  auto check = [&](const kiln::execute::ExecResult& r) {
+    if (r.status != kiln::execute::ExecStatus::Ok) {
+      fail(which + ": " + kiln::execute::to_string(r.status) + (r.error ? ": " + r.error->message : std::string()));
+    }
+  };
+  // Once, checked against the JSON answer: the formats agree.
+  {
+    kiln::execute::ExecResult r = executor.execute(point.ep, kScope, bytes_of(input), options);
+    check(r);
+    std::string json = r.output;
+    if (caller == kiln::base::DataFormat::Msgpack) {
+      auto converted = kiln::base::msgpack_to_json(r.output, kiln::ErrorKind::InvalidOutput, "output");
+      if (!converted) fail(which + ": " + converted.error().message);
+      json = *converted;
+    }
+    if (trim(json) != expected_json) fail(which + ": the output differs from the native one:\n  " + json);
+  }
+  for (int i = 0; i < std::max(runs / 10, 10); ++i) check(executor.execute(point.ep, kScope, bytes_of(input), options));
+  std::array<std::vector<uint64_t>, kRows> samples;
+  for (auto& s : samples) s.reserve(runs);
+  for (int i = 0; i < runs; ++i) {
+    kiln::execute::ExecResult r = executor.execute(point.ep, kScope, bytes_of(input), options);
+    check(r);
+    for (int s = 0; s < kStages; ++s) samples[s].push_back(static_cast<uint64_t>(r.stages[s].count()));
+    samples[kGuestRow].push_back(static_cast<uint64_t>(r.run_time.count()));
+    samples[kOverheadRow].push_back(static_cast<uint64_t>((r.stage(Stage::Total) - r.stage(Stage::Run)).count()));
+    c.bytes_copied = r.bytes_copied;
+  }
+  for (int row = 0; row < kRows; ++row) c.rows[row] = quantiles(std::move(samples[row]));
+  return c;
+}
+
+// The native discount in MessagePack: the same C as the msgpack guests.
+Quantiles bench_native_msgpack(const std::string& guest_input, int runs) {
+  return time_each(runs, [&] {
+    kmp_writer out;
+    kmpw_init(&out, size_t{1} << 20);
+    char log[256];
+    int rc = product_discount_msgpack_run(reinterpret_cast<const uint8_t*>(guest_input.data()), guest_input.size(),
+                                          &out, log, sizeof log);
+    g_sink = out.len + static_cast<size_t>(rc);
+    kmpw_free(&out);
+  });
+}
+
+// Deploys one module for "*" at an extension point created from `definition`.
+void deploy_for_matrix(const std::string& registry_path, const std::string& definition, const std::string& ep_name,
+                       const std::string& module_path, const std::string& name, const std::string& config,
+                       int64_t priority = 0) {
+  auto registry = kiln::registry::Registry::open(registry_path);
+  if (!registry) fail(registry.error().message);
+  if (!definition.empty()) {
+    auto ep = kiln::registry::parse_extension_point(definition, ep_name);
+    if (!ep) fail(ep.error().message);
+    if (auto created = (*registry)->create_extension_point(*ep, "kiln_platform_bench"); !created) {
+      fail(created.error().message);
+    }
+  }
+  const std::string text = read_file(module_path);
+  kiln::deploy::ExtensionDeployRequest request;
+  request.module_name = std::filesystem::path(module_path).filename().string();
+  request.extension_point = ep_name;
+  request.scope = "*";
+  request.name = name;
+  request.config = config;
+  request.priority = priority;
+  request.who = "kiln_platform_bench";
+  auto deployed = kiln::deploy::deploy_extension(**registry, std::vector<uint8_t>(text.begin(), text.end()), request);
+  if (!deployed) fail(ep_name + ": " + deployed.error().message);
+}
+
+// A chain point of `links` wasi-command extensions that each add to a total
+// (tests/guests/platform_combine.c), or one of them alone (combine single).
+std::string chain_definition(const std::string& name, bool chain) {
+  return R"({"name": ")" + name + R"(", "abi": "wasi-command", "combine": ")" + (chain ? "chain" : "single") +
+         R"(", "input_schema": {"type": "object"}, "output_schema": {"type": "object"},
+         "config_schema": {"type": "object"}, "validate_input": 0,
+         "limits": {"fuel": 5000000, "timeout": "1s", "memory": "16MiB"}})";
+}
+
+void run_matrix(const std::string& registry_path, const std::string& examples_dir, const std::string& examples_build,
+                const std::string& chain_module, const std::string& config_text, const std::vector<Cart>& carts,
+                int runs, int baseline_runs) {
+  for (const MatrixPoint& p : kMatrixPoints) {
+    if (std::string(p.ep) == kEp) continue;  // main() deployed it
+    deploy_for_matrix(registry_path, read_file(examples_dir + "/" + p.definition), p.ep,
+                      examples_build + "/" + p.module, "product-discount", config_text);
+  }
+  std::error_code ec;
+  const bool chain = std::filesystem::exists(chain_module, ec);
+  if (chain) {
+    deploy_for_matrix(registry_path, chain_definition("bench.one", false), "bench.one", chain_module, "link-1",
+                      R"({"act": "add", "tag": "a"})");
+    deploy_for_matrix(registry_path, chain_definition("bench.chain", true), "bench.chain", chain_module, "link-1",
+                      R"({"act": "add", "tag": "a"})", 3);
+    deploy_for_matrix(registry_path, "", "bench.chain", chain_module, "link-2", R"({"act": "add", "tag": "b"})", 2);
+    deploy_for_matrix(registry_path, "", "bench.chain", chain_module, "link-3", R"({"act": "add", "tag": "c"})", 1);
+  }
+
+  kiln::execute::LocalExecutorConfig config;
+  config.registry_path = registry_path;
+  config.validate_input_override = 0;  // sampled off, as the targets are stated
+  auto executor = kiln::execute::LocalExecutor::open(config);
+  if (!executor) fail(executor.error().message);
+
+  using kiln::base::DataFormat;
+  std::vector<MatrixCase> cases;
+  std::vector<std::pair<Quantiles, Quantiles>> native;  // per cart: JSON, MessagePack
+  for (const Cart& cart : carts) {
+    std::string stem = cart.file.substr(0, cart.file.rfind('.'));
+    const std::string msgpack = read_file(examples_dir + "/" + stem + ".msgpack");
+    for (const MatrixPoint& p : kMatrixPoints) {
+      cases.push_back(bench_matrix_case(**executor, p, p.guest, cart.label, p.guest == DataFormat::Json ? cart.input : msgpack,
+                                        cart.native_output, runs));
+    }
+    // The mixed row: a JSON caller of the MessagePack reactor.
+    cases.push_back(bench_matrix_case(**executor, kMatrixPoints[3], DataFormat::Json, cart.label, cart.input,
+                                      cart.native_output, runs));
+    auto guest_input = kiln::execute::guest_input(
+        *kiln::registry::parse_extension_point(read_file(examples_dir + "/" + kMatrixPoints[3].definition), "ep"),
+        bytes_of(msgpack), DataFormat::Msgpack, "{}", kiln::execute::config_as_msgpack(trim(config_text)));
+    std::string msgpack_stdin(guest_input->splice.size(), '\0');
+    guest_input->splice.write_to(reinterpret_cast<uint8_t*>(msgpack_stdin.data()));
+    native.emplace_back(bench_native(cart, baseline_runs), bench_native_msgpack(msgpack_stdin, baseline_runs));
+  }
+
+  // A chain of three against one.
+  Quantiles one_overhead, chain_overhead, one_total, chain_total;
+  if (chain) {
+    const std::string input = R"({"total": 0})";
+    auto measure = [&](const char* ep, Quantiles& overhead, Quantiles& total) {
+      std::vector<uint64_t> o, t;
+      for (int i = 0; i < runs + std::max(runs / 10, 10); ++i) {
+        kiln::execute::ExecResult r = (*executor)->execute(ep, kScope, bytes_of(input));
+        if (r.status != kiln::execute::ExecStatus::Ok) {
+          fail(std::string(ep) + ": " + kiln::execute::to_string(r.status) + (r.error ? ": " + r.error->message : ""));
+        }
+        if (i < std::max(runs / 10, 10)) continue;  // warm-up
+        t.push_back(static_cast<uint64_t>(r.stage(Stage::Total).count()));
+        o.push_back(static_cast<uint64_t>((r.stage(Stage::Total) - r.stage(Stage::Run)).count()));
+      }
+      overhead = quantiles(std::move(o));
+      total = quantiles(std::move(t));
+    };
+    measure("bench.one", one_overhead, one_total);
+    measure("bench.chain", chain_overhead, chain_total);
+  }
+
+  // ---- the tables, in markdown ----
+  auto name_of = [](const MatrixCase& c) {
+    std::string abi = std::string(c.point->abi) == "kiln-reactor" ? "reactor" : "command";
+    return c.cart + " | " + abi + " | " + kiln::base::to_string(c.point->guest) + " | " +
+           kiln::base::to_string(c.caller);
+  };
+  std::printf("\n## Formats × ABIs (validation sampled off; µs, p50 / p95 / p99)\n\n");
+  std::printf("| cart | ABI | guest | caller | total | run | overhead (total − run) |");
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s != static_cast<int>(Stage::Run)) std::printf(" %s |", kiln::execute::to_string(static_cast<Stage>(s)));
+  }
+  std::printf("\n|---|---|---|---|---|---|---|");
+  for (int s = 0; s < kStages - 2; ++s) std::printf("---|");
+  std::printf("\n");
+  for (const MatrixCase& c : cases) {
+    std::printf("| %s | %s | %s | %s |", name_of(c).c_str(), format_cell(c.rows[static_cast<int>(Stage::Total)]).c_str(),
+                format_cell(c.rows[static_cast<int>(Stage::Run)]).c_str(), format_cell(c.rows[kOverheadRow]).c_str());
+    for (int s = 0; s < kStages - 1; ++s) {
+      if (s != static_cast<int>(Stage::Run)) std::printf(" %s |", format_cell(c.rows[s]).c_str());
+    }
+    std::printf("\n");
+  }
+  for (size_t i = 0; i < carts.size(); ++i) {
+    std::printf("| %s | native C | json | – | %s | | | | | | | | |\n", carts[i].label.c_str(),
+                format_cell(native[i].first).c_str());
+    std::printf("| %s | native C | msgpack | – | %s | | | | | | | | |\n", carts[i].label.c_str(),
+                format_cell(native[i].second).c_str());
+  }
+
+  std::printf("\n## Bytes copied or converted per stage (per call)\n\n| cart | ABI | guest | caller | input B |");
+  for (int s = 0; s < kStages - 1; ++s) std::printf(" %s |", kiln::execute::to_string(static_cast<Stage>(s)));
+  std::printf("\n|---|---|---|---|---|");
+  for (int s = 0; s < kStages - 1; ++s) std::printf("---|");
+  std::printf("\n");
+  for (const MatrixCase& c : cases) {
+    std::printf("| %s | %llu |", name_of(c).c_str(), static_cast<unsigned long long>(c.input_bytes));
+    for (int s = 0; s < kStages - 1; ++s) std::printf(" %llu |", static_cast<unsigned long long>(c.bytes_copied[s]));
+    std::printf("\n");
+  }
+
+  // ---- the targets ----
+  std::printf("\n## Targets\n\n");
+  const MatrixCase* target = nullptr;
+  for (const MatrixCase& c : cases) {
+    if (c.cart == carts[0].label && c.point == &kMatrixPoints[3] && c.caller == DataFormat::Msgpack) target = &c;
+  }
+  if (target) {
+    const double p95 = us(target->rows[kOverheadRow].p95);
+    std::printf("- 3-line cart, kiln-reactor + MessagePack: overhead p95 %.2f µs (target < 10 µs): %s\n", p95,
+                p95 < 10.0 ? "met" : "NOT met");
+    // Input side: serialize writes the guest's input (the caller's bytes and the config) once; nothing else copies it.
+    const uint64_t serialized = target->bytes_copied[static_cast<int>(Stage::Serialize)];
+    const bool once = target->bytes_copied[static_cast<int>(Stage::ValidateInput)] == 0 &&
+                      target->bytes_copied[static_cast<int>(Stage::Acquire)] == 0 &&
+                      target->bytes_copied[static_cast<int>(Stage::Run)] == 0 && serialized >= target->input_bytes &&
+                      serialized < 2 * target->input_bytes;
+    std::printf("- input copied exactly once: %s (%llu B written into the guest for %llu B of input; the rest is "
+                "its config)\n",
+                once ? "yes" : "NO", static_cast<unsigned long long>(serialized),
+                static_cast<unsigned long long>(target->input_bytes));
+  }
+  if (chain) {
+    const double ratio = static_cast<double>(chain_overhead.p95) / static_cast<double>(std::max<uint64_t>(one_overhead.p95, 1));
+    std::printf("- chain of three (wasi-command, JSON, tests/guests/platform_combine.wasm) against one: overhead p95 "
+                "%.1f µs vs %.1f µs = %.2fx (target < 3x): %s; total p50 %.1f vs %.1f µs\n",
+                us(chain_overhead.p95), us(one_overhead.p95), ratio, ratio < 3.0 ? "met" : "NOT met",
+                us(chain_total.p50), us(one_total.p50));
+  } else {
+    std::printf("- chain of three: not measured (%s not built: ninja kiln_test_guests)\n", chain_module.c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int runs = 10'000;
   int baseline_runs = -1;
   bool json = false, keep = false;
+  bool matrix = true, only_matrix = false;
+  std::string chain_module = KILN_EXAMPLES_BUILD_DIR "/../guests/platform_combine.wasm";
   std::string only_cart, only_validation;
   std::string module_path = KILN_EXAMPLES_BUILD_DIR "/product_discount.wasm";
   std::string examples_dir = KILN_SOURCE_DIR "/examples/product_discount";
   const char* usage =
       "usage: kiln_platform_bench [--runs N] [--json] [--module PATH] [--examples-dir DIR] [--cache-dir DIR] "
-      "[--keep] [--only-cart 3-line|200-line] [--only-validation on|off] [--baseline-runs N]";
+      "[--keep] [--only-cart 3-line|200-line] [--only-validation on|off] [--baseline-runs N] [--no-matrix | "
+      "--only-matrix] [--chain-module PATH]";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -348,6 +630,9 @@ int main(int argc, char** argv) {
     else if (arg == "--keep") keep = true;
     else if (arg == "--only-cart") only_cart = value();
     else if (arg == "--only-validation") only_validation = value();
+    else if (arg == "--no-matrix") matrix = false;
+    else if (arg == "--only-matrix") only_matrix = true;
+    else if (arg == "--chain-module") chain_module = value();
     else if (arg == "-h" || arg == "--help") {
       std::printf("%s\n", usage);
       return 0;
@@ -419,6 +704,14 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Formats × ABIs, bytes copied, the chain: markdown tables (not in --json).
+  if (only_matrix) {
+    run_matrix(registry_path, examples_dir, std::filesystem::path(module_path).parent_path().string(), chain_module,
+               config_text, carts, runs, baseline_runs);
+    remove_registry_dir();
+    return 0;
+  }
+
   // Validation on, then sampled off: one executor each, one at a time.
   std::vector<Case> cases;
   for (bool validation : {true, false}) {
@@ -439,6 +732,13 @@ int main(int argc, char** argv) {
   std::vector<PerKib> per_kib;
   for (const Cart& cart : carts) per_kib.push_back(bench_per_kib(cart, *ep->input_schema, *ep->output_schema, baseline_runs));
   const double clock_ns = clock_read_ns();
+
+  // Formats × ABIs, bytes copied, the chain: markdown tables, printed first
+  // (not in --json).
+  if (matrix && !json) {
+    run_matrix(registry_path, examples_dir, std::filesystem::path(module_path).parent_path().string(), chain_module,
+               config_text, carts, runs, baseline_runs);
+  }
 
   remove_registry_dir();
   if (keep) std::fprintf(stderr, "kiln_platform_bench: registry kept in %s\n", dir.c_str());
