@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/data_format.h"
 #include "kiln/error.h"
 
 namespace kiln::execute {
@@ -43,6 +44,7 @@ const char* to_string(Stage stage);
 struct ExtensionRun {
   std::string extension;
   int64_t version = 0;
+  bool canary = false;  // the version that ran is a canary (registry/canary_share.h)
   std::string scope;  // the binding's: the scope asked for, or "*"
   ExecStatus status = ExecStatus::Error;
   std::optional<kiln::Error> error;
@@ -59,7 +61,8 @@ struct ExecResult {
   ExecStatus status = ExecStatus::Error;
   std::optional<kiln::Error> error;  // set unless Ok or NotRun: kind, message, JSON Pointer where known
 
-  std::string output;  // the guest's stdout (JSON text) when it ran
+  std::string output;  // the guest's output when it ran, in output_format
+  base::DataFormat output_format = base::DataFormat::Json;  // the call's CallOptions::output_format
   std::string log;     // the guest's stderr, cut at the log limit
   bool log_truncated = false;
   int exit_code = 0;
@@ -75,7 +78,8 @@ struct ExecResult {
   std::string scope;          // the scope asked for
   std::string matched_scope;  // the binding that ran: the scope, or "*"
   std::string extension;
-  int64_t version = 0;
+  int64_t version = 0;  // the version that answered: the live one, or a canary's
+  bool canary = false;  // it was a canary's, for this scope's share
   std::string module_sha256;
   std::string backend;  // "aot" or "interp"
 
@@ -89,6 +93,10 @@ struct ExecResult {
   // network and HTTP, seed 000's "3a. run: network". Zero in process.
   std::chrono::nanoseconds network_time{0};
   std::chrono::nanoseconds stage(Stage s) const { return stages[static_cast<int>(s)]; }
+  // Bytes of input and output each stage copied or converted (written
+  // anew: into the guest, into a conversion buffer, into `output`): the
+  // benchmark's "bytes copied per stage". Integer adds on the hot path.
+  std::array<uint64_t, kStageCount> bytes_copied{};
 };
 
 }  // namespace kiln::execute

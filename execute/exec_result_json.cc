@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "base/json_msgpack.h"
 #include "base/json_scan.h"
 
 namespace kiln::execute {
@@ -33,12 +34,29 @@ void write_output(Writer& w, const std::string& output) {
   else w.RawValue(output.c_str(), output.size(), doc.GetType());
 }
 
+// A MessagePack output is shown as JSON, with "output_format": "msgpack"
+// saying it came as MessagePack (docs/abi.md, "Formats").
+void write_output(Writer& w, const ExecResult& r) {
+  if (r.output_format != base::DataFormat::Msgpack || r.output.empty()) return write_output(w, r.output);
+  auto json = base::msgpack_to_json(r.output, ErrorKind::InvalidOutput, "output");
+  write_output(w, json ? *json : r.output);
+  write_string(w, "output_format", "msgpack");
+}
+
 void write_error(Writer& w, const Error& error);
+
+// "canary": true where a canary version answered; absent otherwise.
+void write_canary(Writer& w, bool canary) {
+  if (!canary) return;
+  w.Key("canary");
+  w.Bool(true);
+}
 
 void write_extension_run(Writer& w, const ExtensionRun& run) {
   w.StartObject();
   write_string(w, "extension", run.extension);
   write_number(w, "version", static_cast<uint64_t>(run.version));
+  write_canary(w, run.canary);
   write_string(w, "scope", run.scope);
   write_string(w, "status", to_string(run.status));
   write_string(w, "log", run.log);
@@ -71,7 +89,8 @@ std::string error_code(ErrorKind kind) {
   return code;
 }
 
-std::string to_json(const ExecResult& r) {
+// The result without "output" when `with_output` is false (to_msgpack adds it).
+static std::string result_json(const ExecResult& r, bool with_output) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
@@ -82,11 +101,12 @@ std::string to_json(const ExecResult& r) {
     write_string(w, "matched_scope", r.matched_scope);
     write_string(w, "extension", r.extension);
     write_number(w, "version", static_cast<uint64_t>(r.version));
+    write_canary(w, r.canary);
     write_string(w, "module_sha256", r.module_sha256);
     write_number(w, "module_size", r.module_size);
     write_string(w, "backend", r.backend);
   }
-  write_output(w, r.output);
+  if (with_output) write_output(w, r);
   write_string(w, "log", r.log);
   w.Key("log_truncated");
   w.Bool(r.log_truncated);
@@ -128,6 +148,20 @@ std::string to_json(const ExecResult& r) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+std::string to_json(const ExecResult& r) { return result_json(r, true); }
+
+std::string to_msgpack(const ExecResult& r) {
+  std::string out;
+  const bool packed_output = r.output_format == base::DataFormat::Msgpack && !r.output.empty();
+  if (!packed_output) {
+    (void)base::append_json_as_msgpack(to_json(r), out, ErrorKind::Internal, "result");
+    return out;
+  }
+  // The output as it is, as the last member.
+  (void)base::append_json_as_msgpack(result_json(r, false), out, ErrorKind::Internal, "result", "output", r.output);
+  return out;
+}
+
 namespace {
 
 void write_error(Writer& w, const Error& error) {
@@ -156,6 +190,11 @@ std::string string_of(const Value& object, const char* key) {
 uint64_t number_of(const Value& object, const char* key) {
   auto it = object.FindMember(key);
   return it != object.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+}
+
+bool is_true(const Value& object, const char* key) {
+  auto it = object.FindMember(key);
+  return it != object.MemberEnd() && it->value.IsBool() && it->value.GetBool();
 }
 
 const Value* object_of(const Value& object, const char* key) {
@@ -195,6 +234,7 @@ ExtensionRun read_extension_run(const Value& object) {
   ExtensionRun run;
   run.extension = string_of(object, "extension");
   run.version = static_cast<int64_t>(number_of(object, "version"));
+  run.canary = is_true(object, "canary");
   run.scope = string_of(object, "scope");
   run.status = status_named(string_of(object, "status")).value_or(ExecStatus::Error);
   run.log = string_of(object, "log");
@@ -235,6 +275,7 @@ Result<ExecResult> exec_result_from_json(std::string_view json) {
   r.matched_scope = string_of(doc, "matched_scope");
   r.extension = string_of(doc, "extension");
   r.version = static_cast<int64_t>(number_of(doc, "version"));
+  r.canary = is_true(doc, "canary");
   r.module_sha256 = string_of(doc, "module_sha256");
   r.module_size = number_of(doc, "module_size");
   r.backend = string_of(doc, "backend");

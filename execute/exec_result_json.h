@@ -17,7 +17,14 @@ namespace kiln::execute {
 // "stages_ns": {"lookup", ...}, "error": {"code", "message", "pointer"},
 // "extensions": [one object per extension, combine chain or all only]}
 // (docs/abi.md, "The result").
+// A MessagePack output (output_format) is shown converted to JSON, with
+// "output_format": "msgpack".
 std::string to_json(const ExecResult& result);
+
+// The same fields as MessagePack (the service's answer to Accept:
+// application/msgpack); a MessagePack output goes in as it is, as the
+// map's last member, "output".
+std::string to_msgpack(const ExecResult& result);
 
 // The inverse of to_json: every field to_json writes is read back.
 Result<ExecResult> exec_result_from_json(std::string_view json);

@@ -11,6 +11,7 @@
 
 #include "execute/combine.h"
 #include "execute/config_splice.h"
+#include "execute/guest_format.h"
 #include "execute/kiln_reactor.h"
 #include "execute/lineup.h"
 #include "execute/wasi_command.h"
@@ -18,6 +19,7 @@
 #include "host/kiln_abi.h"
 #include "kiln/kiln.hpp"
 #include "kiln/wasi.h"
+#include "registry/canary_share.h"
 #include "registry/registry.h"
 
 namespace kiln::execute {
@@ -56,19 +58,36 @@ void record_link_run(EpStats& stats, const ExecResult& result) {
   stats.link_run_ns.store(old == 0 ? sample : (old * 7 + sample) / 8, std::memory_order_relaxed);
 }
 
-// A module made ready for one extension point's limits.
+// A module made ready for one extension point's limits. It lives as long
+// as an index or a call in flight holds a binding to it: a redeploy drains
+// it, and the last call to return releases its instances and artifact.
 struct LoadedModule {
   std::optional<Module> module;
   std::shared_ptr<InstancePool> pool;
   bool imports_wasi = false;  // a kiln-reactor guest its extension point lets use WASI: it gets a context
+  // The first binding that loaded it, for pool_stats().
+  std::string extension_point, extension, module_sha256;
+  int64_t version = 0;
 };
 
 struct Binding {
   registry::Extension extension;
   std::string config_json;  // what goes in as the input's "config"
+  std::string config_msgpack;  // the same for a msgpack guest (the extension point's format)
   std::shared_ptr<LoadedModule> loaded;
   std::optional<Error> load_error;  // why it cannot run, when loaded is null
+  bool is_canary = false;
+  // A canary of this binding's extension, and the share of scopes it
+  // runs for (registry/canary_share.h); null: none.
+  std::shared_ptr<const Binding> canary;
+  int canary_percent = 0;
 };
+
+// The binding that answers `scope`: the canary for its share of scopes.
+const Binding& for_scope(const Binding& live, std::string_view scope) {
+  if (live.canary && registry::runs_canary(scope, live.canary_percent)) return *live.canary;
+  return live;
+}
 
 // What runs for one scope, highest priority first: one binding for
 // combine single, every one that runs for chain and all.
@@ -121,6 +140,7 @@ void describe_binding(const registry::ExtensionPoint& ep, const Binding& binding
   result.matched_scope = ext.scope;
   result.extension = ext.name;
   result.version = ext.version;
+  result.canary = binding.is_canary;
   result.module_sha256 = ext.module.sha256;
   result.module_size = ext.module.size;
   result.backend = ext.module.backend;
@@ -143,7 +163,8 @@ struct LocalExecutor::Impl {
   int64_t seen_data_version = -1;
   std::map<std::string, std::shared_ptr<EpStats>> stats_by_ep;
   std::map<std::string, std::shared_ptr<const registry::ExtensionPoint>> definitions;  // "name@version"
-  std::map<std::string, std::shared_ptr<LoadedModule>> modules;  // "ep@version@sha"
+  // "ep@version@sha": what an index binds now, and what is draining.
+  std::map<std::string, std::weak_ptr<LoadedModule>> modules;
 
   std::unique_ptr<WorkerPool> workers;  // combine all's side-by-side runs; null: one after another
   std::unique_ptr<ReplayRecorder> recorder;  // config.replay_capture; null: no capture
@@ -155,15 +176,19 @@ struct LocalExecutor::Impl {
 
   Result<void> refresh(bool force);
   Result<std::shared_ptr<const registry::ExtensionPoint>> definition(const std::string& name, int64_t version);
-  std::shared_ptr<const Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
+  std::shared_ptr<Binding> make_binding(const registry::ExtensionPoint& ep, const registry::Extension& ext);
   ExecResult run(const EpEntry& entry, const Binding& binding, ExecResult result, std::span<const uint8_t> input,
                  Clock::time_point& mark, const CallOptions& options);
   // run(), recording the call when replay capture is on.
   ExecResult run_single(const EpEntry& entry, const Binding& binding, ExecResult result,
                         std::span<const uint8_t> input, Clock::time_point& mark, const CallOptions& options);
   // combine chain or all: the lineup through execute/combine.h.
-  ExecResult run_several(const EpEntry& entry, const Lineup& lineup, ExecResult result,
+  ExecResult run_several(const EpEntry& entry, const Lineup& lineup, std::string_view scope, ExecResult result,
                          std::span<const uint8_t> input);
+  // run_several() for a caller whose formats are not JSON: a combined
+  // call's links and reducer speak JSON, so its input and output convert.
+  ExecResult run_several_as(const EpEntry& entry, const Lineup& lineup, std::string_view scope, ExecResult result,
+                            std::span<const uint8_t> input, const CallOptions& options);
   // One binding of several, its input already checked, within `budget`.
   ExecResult run_link(const EpEntry& entry, const Binding& binding, std::span<const uint8_t> input,
                       const LinkBudget& budget);
@@ -187,15 +212,18 @@ Result<std::shared_ptr<const registry::ExtensionPoint>> LocalExecutor::Impl::def
   return parsed;
 }
 
-std::shared_ptr<const Binding> LocalExecutor::Impl::make_binding(const registry::ExtensionPoint& ep,
-                                                                 const registry::Extension& ext) {
+std::shared_ptr<Binding> LocalExecutor::Impl::make_binding(const registry::ExtensionPoint& ep,
+                                                           const registry::Extension& ext) {
   auto binding = std::make_shared<Binding>();
   binding->extension = ext;
   binding->config_json = ext.config.empty() ? "{}" : ext.config;
+  if (ep.format == base::DataFormat::Msgpack) binding->config_msgpack = config_as_msgpack(binding->config_json);
   std::string key = ep.name + "@" + std::to_string(ep.version) + "@" + ext.module.sha256;
   if (auto found = modules.find(key); found != modules.end()) {
-    binding->loaded = found->second;
-    return binding;
+    if (auto alive = found->second.lock()) {
+      binding->loaded = std::move(alive);
+      return binding;
+    }
   }
   auto fail = [&](Error error) {
     binding->load_error = std::move(error);
@@ -219,6 +247,10 @@ std::shared_ptr<const Binding> LocalExecutor::Impl::make_binding(const registry:
   loaded->imports_wasi = std::any_of(module->info().imports.begin(), module->info().imports.end(),
                                      [](const ImportDesc& i) { return i.module == "wasi_snapshot_preview1"; });
   loaded->module = std::move(*module);
+  loaded->extension_point = ep.name;
+  loaded->extension = ext.name;
+  loaded->version = ext.version;
+  loaded->module_sha256 = ext.module.sha256;
   loaded->pool = InstancePool::create(std::move(*pre), pool_config);
   modules[key] = loaded;
   binding->loaded = std::move(loaded);
@@ -234,6 +266,12 @@ Result<void> LocalExecutor::Impl::refresh(bool force) {
   if (!summaries) return summaries.error();
   auto extensions = registry->list_extensions();
   if (!extensions) return extensions.error();
+  auto canaries = registry->list_canaries();
+  if (!canaries) return canaries.error();
+  std::map<std::tuple<std::string, std::string, std::string>, const registry::Extension*> canary_of;
+  for (const registry::Extension& canary : *canaries) {
+    canary_of[{canary.extension_point, canary.scope, canary.name}] = &canary;
+  }
 
   auto next = std::make_shared<Index>();
   for (const registry::ExtensionPointSummary& summary : *summaries) {
@@ -253,13 +291,20 @@ Result<void> LocalExecutor::Impl::refresh(bool force) {
     EpEntry& entry = next->eps.find(name)->second;
     for (const auto& [scope, lineup] : lineups(*entry.ep, exts)) {
       Lineup& bindings = entry.by_scope[scope];
-      for (const registry::Extension* ext : lineup) bindings.push_back(make_binding(*entry.ep, *ext));
+      for (const registry::Extension* ext : lineup) {
+        auto binding = make_binding(*entry.ep, *ext);
+        if (auto canary = canary_of.find({ext->extension_point, ext->scope, ext->name}); canary != canary_of.end()) {
+          auto canary_binding = make_binding(*entry.ep, *canary->second);
+          canary_binding->is_canary = true;
+          binding->canary = std::move(canary_binding);
+          binding->canary_percent = canary->second->canary_percent;
+        }
+        bindings.push_back(std::move(binding));
+      }
     }
   }
-  // Modules no binding uses any more go when their last call ends.
-  for (auto it = modules.begin(); it != modules.end();) {
-    it = it->second.use_count() == 1 ? modules.erase(it) : std::next(it);
-  }
+  // Forget the modules that have drained (their last holder is gone).
+  std::erase_if(modules, [](const auto& item) { return item.second.expired(); });
   index.store(std::move(next));
   seen_data_version = *version;
   generation.fetch_add(1, std::memory_order_relaxed);
@@ -345,9 +390,10 @@ ExecResult LocalExecutor::execute(std::string_view extension_point, std::string_
   if (binding_it == entry.by_scope.end()) {
     result.status = ExecStatus::NotRun;
   } else if (entry.ep->combine_mode == registry::CombineMode::Single) {
-    result = impl_->run_single(entry, *binding_it->second.front(), std::move(result), input, mark, options);
+    const Binding& binding = for_scope(*binding_it->second.front(), scope);
+    result = impl_->run_single(entry, binding, std::move(result), input, mark, options);
   } else {
-    result = impl_->run_several(entry, binding_it->second, std::move(result), input);
+    result = impl_->run_several_as(entry, binding_it->second, scope, std::move(result), input, options);
   }
   const auto total = Clock::now() - start;
   result.stages[static_cast<int>(Stage::Total)] = total;
@@ -376,7 +422,16 @@ ExecResult LocalExecutor::Impl::run_single(const EpEntry& entry, const Binding& 
   // What wants() judges "slow" by; execute() sets the final figure.
   result.stages[static_cast<int>(Stage::Total)] = Clock::now() - start + result.stage(Stage::Lookup);
   if (recorder->wants(result)) {
-    recorder->save(result, {reinterpret_cast<const char*>(input.data()), input.size()}, *recording.tape);
+    // A bundle keeps its input as JSON (replays run as JSON callers).
+    std::string_view saved(reinterpret_cast<const char*>(input.data()), input.size());
+    std::string converted;
+    if (options.input_format == base::DataFormat::Msgpack) {
+      auto json = convert_value(saved, base::DataFormat::Msgpack, base::DataFormat::Json, ErrorKind::InvalidInput,
+                                "input");
+      converted = json ? std::move(*json) : std::string();
+      saved = converted;
+    }
+    recorder->save(result, saved, *recording.tape);
   }
   return result;
 }
@@ -393,7 +448,8 @@ ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding
   // Validate input: always its size, its JSON and its shape; the schema on
   // the sampled share of calls.
   result.input_validated = sample_input(entry);
-  auto checked = check_input(ep, input, result.input_validated);
+  result.output_format = options.output_format;
+  auto checked = check_input(ep, input, result.input_validated, options.input_format);
   end_stage(result, Stage::ValidateInput, mark);
   if (!checked) return failed(std::move(result), ExecStatus::InvalidInput, checked.error());
 
@@ -406,8 +462,8 @@ bool LocalExecutor::Impl::sample_input(const EpEntry& entry) {
   return sampled(entry.stats->calls.fetch_add(1, std::memory_order_relaxed), rate);
 }
 
-ExecResult LocalExecutor::Impl::run_several(const EpEntry& entry, const Lineup& lineup, ExecResult result,
-                                            std::span<const uint8_t> input) {
+ExecResult LocalExecutor::Impl::run_several(const EpEntry& entry, const Lineup& lineup, std::string_view scope,
+                                            ExecResult result, std::span<const uint8_t> input) {
   const registry::ExtensionPoint& ep = *entry.ep;
   CombinedCall call;
   call.ep = &ep;
@@ -416,11 +472,11 @@ ExecResult LocalExecutor::Impl::run_several(const EpEntry& entry, const Lineup& 
   call.check_input = [&ep](std::span<const uint8_t> in, bool with_schema) { return check_input(ep, in, with_schema); };
   call.describe = [&](size_t i) {
     ExecResult described;
-    describe_binding(ep, *lineup[i], described);
+    describe_binding(ep, for_scope(*lineup[i], scope), described);
     return described;
   };
   call.run_one = [&](size_t i, std::span<const uint8_t> in, const LinkBudget& budget) {
-    return run_link(entry, *lineup[i], in, budget);
+    return run_link(entry, for_scope(*lineup[i], scope), in, budget);
   };
   const auto min_run = std::chrono::nanoseconds(config.combine_parallel_min_run).count();
   if (entry.stats->link_run_ns.load(std::memory_order_relaxed) >= static_cast<uint64_t>(min_run)) {
@@ -429,6 +485,36 @@ ExecResult LocalExecutor::Impl::run_several(const EpEntry& entry, const Lineup& 
   ExecResult combined = run_combined(call, input, std::move(result));
   record_link_run(*entry.stats, combined);
   return combined;
+}
+
+ExecResult LocalExecutor::Impl::run_several_as(const EpEntry& entry, const Lineup& lineup, std::string_view scope,
+                                               ExecResult result, std::span<const uint8_t> input,
+                                               const CallOptions& options) {
+  using base::DataFormat;
+  result.output_format = options.output_format;
+  if (options.input_format == DataFormat::Json && options.output_format == DataFormat::Json) {
+    return run_several(entry, lineup, scope, std::move(result), input);
+  }
+  std::string json_input;
+  if (options.input_format == DataFormat::Msgpack) {
+    if (input.size() > entry.ep->limits.max_input) {
+      return run_several(entry, lineup, scope, std::move(result), input);  // refused there, by size
+    }
+    auto converted = convert_value({reinterpret_cast<const char*>(input.data()), input.size()}, DataFormat::Msgpack,
+                                   DataFormat::Json, ErrorKind::InvalidInput, "input");
+    if (!converted) return failed(std::move(result), ExecStatus::InvalidInput, converted.error());
+    json_input = std::move(*converted);
+    input = {reinterpret_cast<const uint8_t*>(json_input.data()), json_input.size()};
+  }
+  result = run_several(entry, lineup, scope, std::move(result), input);
+  result.output_format = options.output_format;
+  if (result.status == ExecStatus::Ok && options.output_format == DataFormat::Msgpack) {
+    auto packed = convert_value(result.output, DataFormat::Json, DataFormat::Msgpack, ErrorKind::InvalidOutput,
+                                "output");
+    if (!packed) return failed(std::move(result), ExecStatus::InvalidOutput, packed.error());
+    result.output = std::move(*packed);
+  }
+  return result;
 }
 
 ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& binding, std::span<const uint8_t> input,
@@ -450,7 +536,12 @@ ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& bi
 ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, const Binding& binding,
                                             ExecResult result, std::span<const uint8_t> input,
                                             Clock::time_point& mark, const CallOptions& options) {
-  std::string stdin_data = with_config(input, binding.config_json);
+  auto planned = guest_input(ep, input, options.input_format, binding.config_json, binding.config_msgpack);
+  if (!planned) return failed(std::move(result), ExecStatus::InvalidInput, planned.error());
+  std::string stdin_data(planned->splice.size(), '\0');
+  planned->splice.write_to(reinterpret_cast<uint8_t*>(stdin_data.data()));
+  const uint64_t stdin_bytes = stdin_data.size();
+  result.bytes_copied[static_cast<int>(Stage::Serialize)] += planned->converted_bytes + stdin_bytes;
   end_stage(result, Stage::Serialize, mark);
 
   std::optional<Trap> init_trap;
@@ -462,16 +553,22 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   end_stage(result, Stage::Acquire, mark);
 
   CallResult call = lease->instance().call("_start", {});
+  // WASI: the guest reads its stdin into its memory, writes its stdout out.
+  result.bytes_copied[static_cast<int>(Stage::Run)] += stdin_bytes + context->stdout_data().size();
   end_stage(result, Stage::Run, mark);
 
   read_call(ep, *context, call, result);
   lease->release();
+  result.bytes_copied[static_cast<int>(Stage::ReadOutput)] += result.output.size();
   end_stage(result, Stage::ReadOutput, mark);
 
   if (result.status == ExecStatus::Ok) {
-    if (auto valid = check_output(ep, result.output); !valid) {
+    auto taken = take_guest_output(ep, result.output, options.output_format, result.output);
+    if (!taken) {
       result.status = ExecStatus::InvalidOutput;
-      result.error = valid.error();
+      result.error = taken.error();
+    } else if (options.output_format != ep.format) {
+      result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
     }
   }
   end_stage(result, Stage::ValidateOutput, mark);
@@ -499,7 +596,14 @@ ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, 
   end_stage(result, Stage::Acquire, mark);
 
   const Instance& instance = lease->instance();
-  auto slice = write_reactor_input(instance, ConfigSplice(input, binding.config_json), result);
+  std::optional<GuestSlice> slice;
+  auto planned = guest_input(ep, input, options.input_format, binding.config_json, binding.config_msgpack);
+  if (!planned) {
+    result = failed(std::move(result), ExecStatus::InvalidInput, planned.error());
+  } else {
+    slice = write_reactor_input(instance, planned->splice, result);
+    result.bytes_copied[static_cast<int>(Stage::Serialize)] += planned->converted_bytes + (slice ? slice->length : 0);
+  }
   end_stage(result, Stage::Serialize, mark);
 
   std::optional<uint64_t> packed;
@@ -519,10 +623,10 @@ ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, 
   end_stage(result, Stage::ReadOutput, mark);
 
   if (output) {
-    if (auto valid = check_output(ep, *output); !valid) {
-      result = failed(std::move(result), ExecStatus::InvalidOutput, valid.error());
+    if (auto taken = take_guest_output(ep, *output, options.output_format, result.output); !taken) {
+      result = failed(std::move(result), ExecStatus::InvalidOutput, taken.error());
     } else {
-      result.output.assign(*output);
+      result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
       result.status = ExecStatus::Ok;
     }
   }
@@ -551,30 +655,38 @@ std::vector<StageStats> LocalExecutor::stats() const {
   return out;
 }
 
-// Off the hot path: one snapshot load, then each pool's own lock briefly.
+// Off the hot path: the refresh lock, then each pool's own lock briefly.
+// Every module still loaded is listed: the current index's, and those a
+// redeploy left draining until their calls return.
 std::vector<PoolStats> LocalExecutor::pool_stats() const {
   std::shared_ptr<const Index> index = impl_->index.load(std::memory_order_acquire);
-  std::vector<PoolStats> out;
-  std::vector<const InstancePool*> seen;
-  auto add = [&](const std::string& ep, const Binding& binding) {
-    if (!binding.loaded || !binding.loaded->pool) return;
-    const InstancePool* pool = binding.loaded->pool.get();
-    if (std::find(seen.begin(), seen.end(), pool) != seen.end()) return;
-    seen.push_back(pool);
-    InstancePoolStats pool_stats = pool->stats();
-    PoolStats s;
-    s.extension_point = ep;
-    s.extension = binding.extension.name;
-    s.version = binding.extension.version;
-    s.module_sha256 = binding.extension.module.sha256;
-    s.idle = pool_stats.idle;
-    s.leased = pool_stats.leased;
-    out.push_back(std::move(s));
+  std::vector<const LoadedModule*> bound;
+  auto note = [&](const Binding& binding) {
+    if (binding.loaded) bound.push_back(binding.loaded.get());
   };
   for (const auto& [name, entry] : index->eps) {
     for (const auto& [scope, lineup] : entry.by_scope) {
-      for (const auto& binding : lineup) add(name, *binding);
+      for (const auto& binding : lineup) {
+        note(*binding);
+        if (binding->canary) note(*binding->canary);
+      }
     }
+  }
+  std::vector<PoolStats> out;
+  std::lock_guard lock(impl_->refresh_mutex);
+  for (const auto& [key, weak] : impl_->modules) {
+    std::shared_ptr<LoadedModule> loaded = weak.lock();
+    if (!loaded || !loaded->pool) continue;
+    InstancePoolStats pool_stats = loaded->pool->stats();
+    PoolStats s;
+    s.extension_point = loaded->extension_point;
+    s.extension = loaded->extension;
+    s.version = loaded->version;
+    s.module_sha256 = loaded->module_sha256;
+    s.idle = pool_stats.idle;
+    s.leased = pool_stats.leased;
+    s.draining = std::find(bound.begin(), bound.end(), loaded.get()) == bound.end();
+    out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(), [](const PoolStats& a, const PoolStats& b) {
     return std::tie(a.extension_point, a.extension, a.version, a.module_sha256) <

@@ -136,6 +136,12 @@ void write_extension(JsonWriter& w, const registry::Extension& ext) {
   w.Int64(ext.live_version);
   w.Key("enabled");
   w.Bool(ext.enabled);
+  if (ext.canary_version != 0) {
+    w.Key("canary_version");
+    w.Int64(ext.canary_version);
+    w.Key("canary_percent");
+    w.Int(ext.canary_percent);
+  }
   w.Key("priority");
   w.Int64(ext.priority);
   put_raw(w, "config", ext.config);
@@ -795,17 +801,21 @@ void Service::handle(Request&& req_in, Done done) {
   done(error_response(http::status::not_found, "not_found", "no such endpoint: " + path));
 }
 
+// A MessagePack body goes to the executor as it is and the output comes
+// back in the Accept format: the pipeline converts once, and only where
+// the guest's format differs (docs/abi.md, "Formats").
 Response Service::handle_execute(const Request& req, const std::string& extension_point, const std::string& scope) {
-  std::string converted;
-  if (is_msgpack(media_type(req))) {
-    auto json = base::msgpack_to_json(req.body(), ErrorKind::InvalidArgument, "the request body");
-    if (!json) return error_response(http::status::bad_request, "invalid_argument", json.error().message);
-    converted = std::move(*json);
-  }
-  const std::string& body = is_msgpack(media_type(req)) ? converted : req.body();
+  auto accept = req[http::field::accept];
+  std::string accept_text(accept.data(), accept.size());
+  const bool answer_msgpack = accept_text.find("application/msgpack") != std::string::npos ||
+                              accept_text.find("application/x-msgpack") != std::string::npos;
+  execute::CallOptions options;
+  options.input_format = is_msgpack(media_type(req)) ? base::DataFormat::Msgpack : base::DataFormat::Json;
+  options.output_format = answer_msgpack ? base::DataFormat::Msgpack : base::DataFormat::Json;
+  const std::string& body = req.body();
   ++executing_;
-  execute::ExecResult result =
-      executor_->execute(extension_point, scope, {reinterpret_cast<const uint8_t*>(body.data()), body.size()});
+  execute::ExecResult result = executor_->execute(
+      extension_point, scope, {reinterpret_cast<const uint8_t*>(body.data()), body.size()}, options);
   --executing_;
   http::status status = http::status::ok;
   if (result.status == execute::ExecStatus::InvalidInput) {
@@ -813,17 +823,8 @@ Response Service::handle_execute(const Request& req, const std::string& extensio
   } else if (result.status == execute::ExecStatus::Error) {
     status = result.error ? status_for(result.error->kind) : http::status::internal_server_error;
   }
-  Response res = make_response(status, execute::to_json(result));
-  auto accept = req[http::field::accept];
-  std::string accept_text(accept.data(), accept.size());
-  if (accept_text.find("application/msgpack") != std::string::npos ||
-      accept_text.find("application/x-msgpack") != std::string::npos) {
-    auto packed = base::json_to_msgpack(res.body(), ErrorKind::Internal, "the result");
-    if (packed) {
-      res.body() = std::move(*packed);
-      res.set(http::field::content_type, "application/msgpack");
-    }
-  }
+  Response res = answer_msgpack ? make_response(status, execute::to_msgpack(result), "application/msgpack")
+                                : make_response(status, execute::to_json(result));
   res.set("Kiln-Status", execute::to_string(result.status));
   if (status == http::status::service_unavailable) res.set(http::field::retry_after, "1");
   return res;
@@ -963,7 +964,7 @@ Response Service::handle_admin(const Request& req, const Target& target) {
     if (body.error) return std::move(*body.error);
     deploy::ExtensionDeployRequest request;
     std::string sha;
-    std::optional<int64_t> priority;
+    std::optional<int64_t> priority, canary;
     for (auto& [key, out, required] : {std::tuple<const char*, std::string*, bool>{"extension_point", &request.extension_point, true},
                                        {"scope", &request.scope, true},
                                        {"name", &request.name, true},
@@ -971,10 +972,11 @@ Response Service::handle_admin(const Request& req, const Target& target) {
       if (auto bad = get_string(body.doc, key, *out, required)) return std::move(*bad);
     }
     if (auto bad = get_int(body.doc, "priority", priority)) return std::move(*bad);
+    if (auto bad = get_int(body.doc, "canary", canary)) return std::move(*bad);
     for (auto it = body.doc.MemberBegin(); !(it == body.doc.MemberEnd()); ++it) {
       std::string key = it->name.GetString();
       if (key != "extension_point" && key != "scope" && key != "name" && key != "module_sha256" &&
-          key != "config" && key != "priority") {
+          key != "config" && key != "priority" && key != "canary") {
         return error_response(http::status::bad_request, "invalid_argument", "unknown field \"" + key + "\"",
                               "/" + key);
       }
@@ -986,6 +988,13 @@ Response Service::handle_admin(const Request& req, const Target& target) {
       request.config = config.GetString();
     }
     request.priority = priority.value_or(0);
+    if (canary) {
+      if (*canary < 1 || *canary > 100) {
+        return error_response(http::status::bad_request, "invalid_argument",
+                              "canary: a percentage of scopes from 1 to 100", std::string("/canary"));
+      }
+      request.canary_percent = static_cast<int>(*canary);
+    }
     request.module_name = "sha256:" + sha.substr(0, 12);
     request.who = kWho;
     auto bytes = registry_->module_bytes(sha);
@@ -1008,19 +1017,32 @@ Response Service::handle_admin(const Request& req, const Target& target) {
     return ok_json(http::status::created, sb);
   }
 
-  if (path == "/v1/extensions/rollback" || path == "/v1/extensions/enable" || path == "/v1/extensions/disable") {
+  if (path == "/v1/extensions/rollback" || path == "/v1/extensions/enable" || path == "/v1/extensions/disable" ||
+      path == "/v1/extensions/promote" || path == "/v1/extensions/canary") {
     if (method != http::verb::post) return method_not_allowed();
     JsonBody body = parse_json_object(req);
     if (body.error) return std::move(*body.error);
     std::string ep, scope, name;
-    std::optional<int64_t> to;
+    std::optional<int64_t> to, percent;
     if (auto bad = get_string(body.doc, "extension_point", ep, true)) return std::move(*bad);
     if (auto bad = get_string(body.doc, "scope", scope, true)) return std::move(*bad);
     if (auto bad = get_string(body.doc, "extension", name, false)) return std::move(*bad);
     if (auto bad = get_int(body.doc, "to", to)) return std::move(*bad);
-    Result<registry::Extension> ext =
-        path.ends_with("rollback") ? registry_->rollback(ep, scope, name, to, kWho)
-                                   : registry_->set_enabled(ep, scope, name, path.ends_with("enable"), kWho);
+    if (auto bad = get_int(body.doc, "percent", percent)) return std::move(*bad);
+    Result<registry::Extension> ext = make_error(ErrorKind::Internal, "unreachable");
+    if (path.ends_with("rollback")) {
+      ext = registry_->rollback(ep, scope, name, to, kWho);
+    } else if (path.ends_with("promote")) {
+      ext = registry_->promote(ep, scope, name, kWho);
+    } else if (path.ends_with("canary")) {
+      if (!percent || *percent < 1 || *percent > 100) {
+        return error_response(http::status::bad_request, "invalid_argument",
+                              "percent: required, the canary's new share of scopes (1-100)", std::string("/percent"));
+      }
+      ext = registry_->set_canary_share(ep, scope, name, static_cast<int>(*percent), kWho);
+    } else {
+      ext = registry_->set_enabled(ep, scope, name, path.ends_with("enable"), kWho);
+    }
     if (!ext) return error_response(ext.error());
     (void)executor_->refresh();
     rapidjson::StringBuffer sb;

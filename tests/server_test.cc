@@ -313,10 +313,10 @@ TEST_F(ServerTest, DeployExecuteRollbackOverTcpAndUnix) {
     using Output = std::map<std::string, int>;
     Output output = map.at("output").as<Output>();
     EXPECT_EQ(output["result"], 1);
-    // Not MessagePack: 400.
+    // Not MessagePack: the executor refuses it as input.
     req.body() = "\xc1";
     req.set(http::field::content_type, "application/msgpack");
-    EXPECT_EQ(exchange(socket, req).status, 400);
+    EXPECT_EQ(exchange(socket, req).status, 422);  // invalid input, as a JSON body that is not JSON
   }
 
   // The metrics page, no token needed: the executions above counted.
@@ -335,6 +335,41 @@ TEST_F(ServerTest, DeployExecuteRollbackOverTcpAndUnix) {
     http::request<http::string_body> req{http::verb::get, "/healthz", 11};
     EXPECT_EQ(exchange(socket, req).status, 200);
   }
+}
+
+// A MessagePack body reaches a MessagePack guest as it is, and its output
+// comes back as it is, the last member of the MessagePack result: no JSON
+// between (a conversion would have rewritten the headers).
+TEST_F(ServerTest, MessagePackPassesThroughToAMessagePackGuest) {
+  start();
+  create_ep(R"({"name": "test.echo", "abi": "kiln-reactor", "entry": "echo", "format": "msgpack",
+                "input_schema": {"type": "object"}, "output_schema": {"type": "object"},
+                "limits": {"fuel": 5000000, "timeout": "5s", "memory": "16MiB"}})");
+  ASSERT_EQ(deploy("test.echo", "*", "echo", upload("reactor_lies")).status, 201);
+  http::request<http::string_body> req{http::verb::post, "/v1/execute/test.echo?scope=shop-1", 11};
+  req.set(http::field::authorization, std::string("Bearer ") + kExec);
+  req.set(http::field::content_type, "application/msgpack");
+  req.set(http::field::accept, "application/msgpack");
+  req.body() = std::string("\x81\xa1n\x05", 4);  // {"n": 5}
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)});
+  Reply packed = exchange(socket, req);
+  ASSERT_EQ(packed.status, 200) << packed.body;
+  EXPECT_EQ(packed.headers["Content-Type"], "application/msgpack");
+  // {"n": 5, "config": {}}: the input's bytes, its count one more, the config after.
+  const std::string output("\x82\xa1n\x05\xa6" "config\x80", 11);
+  EXPECT_TRUE(packed.body.ends_with(std::string("\xa6" "output", 7) + output)) << packed.body;
+  // Accept JSON: the output converted once, shown inline.
+  req.set(http::field::accept, "application/json");
+  Reply json = exchange(socket, req);
+  ASSERT_EQ(json.status, 200) << json.body;
+  EXPECT_NE(json.body.find(R"("output":{"n":5,"config":{}})"), std::string::npos) << json.body;
+  // Bytes after the value: 422, with where.
+  req.body() = std::string("\x81\xa1n\x05\x00", 5);
+  Reply refused = exchange(socket, req);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("bytes after the MessagePack value"), std::string::npos) << refused.body;
 }
 
 TEST_F(ServerTest, TokensPerEndpointClass) {

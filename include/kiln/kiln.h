@@ -416,6 +416,30 @@ KILN_API kiln_status_t kiln_executor_execute(kiln_executor_t* executor, const ch
                                              const char* scope, const uint8_t* input, size_t size,
                                              kiln_exec_result_t** out);
 
+/* The caller's data format: JSON text or MessagePack (docs/abi.md,
+ * "Formats"). Values are stable. */
+typedef enum kiln_data_format_t { KILN_FORMAT_JSON = 0, KILN_FORMAT_MSGPACK = 1 } kiln_data_format_t;
+
+/* What one call may choose beyond kiln_executor_execute's arguments. Set
+ * it up with kiln_exec_options_init: fields may be added at the end, and
+ * init sets them to what kiln_executor_execute does. */
+typedef struct kiln_exec_options_t {
+  kiln_data_format_t input_format;  /* what `input` is; JSON by default */
+  kiln_data_format_t output_format; /* what the result's output is to be; JSON by default */
+} kiln_exec_options_t;
+
+/* JSON in, JSON out: kiln_executor_execute's choices. */
+KILN_API void kiln_exec_options_init(kiln_exec_options_t* options);
+/* kiln_executor_execute with options (NULL: the defaults). The input is
+ * read in options->input_format and the output given in
+ * options->output_format; where the extension point's guest speaks the
+ * other format, kiln converts in one pass. A MessagePack input with no
+ * JSON meaning (bin, ext, a key that is not a string, NaN), truncated or
+ * followed by more bytes is "invalid input", with a pointer to where. */
+KILN_API kiln_status_t kiln_executor_execute_with(kiln_executor_t* executor, const char* extension_point,
+                                                  const char* scope, const uint8_t* input, size_t size,
+                                                  const kiln_exec_options_t* options, kiln_exec_result_t** out);
+
 /* How an execution ended. Values are stable. */
 typedef enum kiln_exec_status_t {
   KILN_EXEC_OK = 0,               /* ran; the output passed the output schema */
@@ -475,8 +499,12 @@ typedef struct kiln_exec_details_t {
 } kiln_exec_details_t;
 
 KILN_API void kiln_exec_result_details(const kiln_exec_result_t* result, kiln_exec_details_t* out);
-/* The guest's output (JSON text), or NULL with *size 0 when it did not run. */
+/* The guest's output (JSON text, or MessagePack when the call asked for
+ * it: kiln_exec_result_output_format), or NULL with *size 0 when it did
+ * not run. */
 KILN_API const char* kiln_exec_result_output(const kiln_exec_result_t* result, size_t* size);
+/* The format of kiln_exec_result_output: the call's output_format. */
+KILN_API kiln_data_format_t kiln_exec_result_output_format(const kiln_exec_result_t* result);
 /* The guest's log (stderr), cut at the extension point's log limit. */
 KILN_API const char* kiln_exec_result_log(const kiln_exec_result_t* result, size_t* size);
 /* The whole result as one JSON object: the body `kiln exec --json` prints
