@@ -337,6 +337,16 @@ TEST_F(ServerTest, DeployExecuteRollbackOverTcpAndUnix) {
   }
 }
 
+std::string hex(const std::string& bytes) {
+  std::string out;
+  char two[4];
+  for (unsigned char c : bytes) {
+    std::snprintf(two, sizeof two, "%02x ", c);
+    out += two;
+  }
+  return out;
+}
+
 // A MessagePack body reaches a MessagePack guest as it is, and its output
 // comes back as it is, the last member of the MessagePack result: no JSON
 // between (a conversion would have rewritten the headers).
@@ -358,8 +368,8 @@ TEST_F(ServerTest, MessagePackPassesThroughToAMessagePackGuest) {
   ASSERT_EQ(packed.status, 200) << packed.body;
   EXPECT_EQ(packed.headers["Content-Type"], "application/msgpack");
   // {"n": 5, "config": {}}: the input's bytes, its count one more, the config after.
-  const std::string output("\x82\xa1n\x05\xa6" "config\x80", 11);
-  EXPECT_TRUE(packed.body.ends_with(std::string("\xa6" "output", 7) + output)) << packed.body;
+  const std::string output("\x82\xa1n\x05\xa6" "config\x80", 12);
+  EXPECT_TRUE(packed.body.ends_with(std::string("\xa6" "output", 7) + output)) << hex(packed.body);
   // Accept JSON: the output converted once, shown inline.
   req.set(http::field::accept, "application/json");
   Reply json = exchange(socket, req);
