@@ -800,6 +800,10 @@ Result<void> AotStore::reset_instance(uint32_t index, const runtime::Instantiate
   }
   t_max_memory_pages = rt::kMaxMemoryPages;
   if (code != rt::TrapCode::None) {
+    // No page kept for the grow may stay reachable past the memory's size.
+    if (wasm_rt_memory_t* memory = artifact.memory0(data); memory != nullptr && grow_to > 0) {
+      rt::settle_protection(*memory);
+    }
     CallResult result = finish_trapped(code);
     Trap trap = result.exited() ? Trap{TrapKind::HostError, "exit during instantiation"} : result.trap;
     if (out_trap) *out_trap = trap;
