@@ -193,6 +193,8 @@ void kiln_exec_result_details(const kiln_exec_result_t* result, kiln_exec_detail
   for (int s = 0; s < execute::kStageCount; ++s) out->stage_ns[s] = ns(r.stages[s]);
 }
 
+bool kiln_exec_result_canary(const kiln_exec_result_t* result) { return result && result->result.canary; }
+
 const char* kiln_exec_result_output(const kiln_exec_result_t* result, size_t* size) {
   const bool has = result && !result->result.output.empty();
   if (size) *size = has ? result->result.output.size() : 0;

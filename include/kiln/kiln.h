@@ -499,6 +499,10 @@ typedef struct kiln_exec_details_t {
 } kiln_exec_details_t;
 
 KILN_API void kiln_exec_result_details(const kiln_exec_result_t* result, kiln_exec_details_t* out);
+/* True when the version that answered (details.version) is a canary, live
+ * for this scope's share of scopes beside the live version
+ * (docs/platform.md, "Redeploys drain; canaries"). */
+KILN_API bool kiln_exec_result_canary(const kiln_exec_result_t* result);
 /* The guest's output (JSON text, or MessagePack when the call asked for
  * it: kiln_exec_result_output_format), or NULL with *size 0 when it did
  * not run. */
