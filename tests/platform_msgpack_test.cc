@@ -6,7 +6,10 @@
 // --format msgpack`; the C API's kiln_executor_execute_with.
 #include <gtest/gtest.h>
 
+#include <rapidjson/document.h>
+
 #include "base/json_msgpack.h"
+#include "execute/config_splice.h"
 #include "execute/guest_format.h"
 #include "kiln/kiln.h"
 #include "platform_test_support.h"
@@ -282,6 +285,64 @@ TEST_F(MsgpackTest, FormatIsValidatedInTheDefinition) {
   auto json = registry::parse_extension_point(R"({"name": "a.b", "input_schema": {}, "output_schema": {}})", "ep.json");
   ASSERT_TRUE(json) << json.error().message;
   EXPECT_EQ(json->format, DataFormat::Json);
+}
+
+// combine all: the links speak JSON to the reducer whatever the guests'
+// format; a MessagePack caller's input and output convert at the call's edges.
+TEST_F(MsgpackTest, SeveralMessagePackGuestsAtOnePoint) {
+  std::string definition = example_file("extension_point_msgpack_reactor.json");
+  const std::string name = R"("name": "checkout.product_discounts.msgpack-reactor")";
+  definition.replace(definition.find(name), name.size(), R"("name": "checkout.all-msgpack")");
+  const std::string single = R"("combine": "single")";
+  definition.replace(definition.find(single), single.size(),
+                     R"("combine": "all", "reduce": {"op": "concat", "pointer": "/discounts"})");
+  create_ep(definition);
+  const std::string module = std::string(KILN_EXAMPLES_DIR) + "/product_discount_msgpack_reactor.wasm";
+  for (const char* ext : {"first", "second"}) {
+    auto bytes = read_file(module);
+    deploy::ExtensionDeployRequest request;
+    request.module_name = module;
+    request.extension_point = "checkout.all-msgpack";
+    request.scope = "*";
+    request.name = ext;
+    request.config = example_file("config.json");
+    request.who = "tester";
+    auto deployed = deploy::deploy_extension(*registry_, bytes, request);
+    ASSERT_TRUE(deployed) << deployed.error().message;
+  }
+  for (DataFormat caller : {DataFormat::Json, DataFormat::Msgpack}) {
+    SCOPED_TRACE(to_string(caller));
+    ExecResult r = call("checkout.all-msgpack",
+                        example_file(caller == DataFormat::Json ? "input.json" : "input.msgpack"), caller);
+    ASSERT_EQ(r.status, ExecStatus::Ok) << why(r);
+    ASSERT_EQ(r.extensions.size(), 2u);
+    EXPECT_EQ(r.output_format, caller);
+    rapidjson::Document out;
+    const std::string json = json_of(r);
+    out.Parse(json.c_str(), json.size());
+    ASSERT_TRUE(out.IsObject()) << json;
+    EXPECT_EQ(out["discounts"].Size(), 2u) << json;  // one discount from each
+  }
+}
+
+// The config goes into a MessagePack map by rewriting its count: fixmap
+// (up to 15), map16, map32 — the members' bytes untouched.
+TEST(MsgpackConfigSplice, TheMapHeaderGrowsWithItsCount) {
+  for (int members : {0, 14, 15, 65535}) {
+    SCOPED_TRACE(members);
+    std::string json = "{";
+    for (int i = 0; i < members; ++i) json += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+    json += "}";
+    const std::string input = packed(json);
+    const std::string config = execute::config_as_msgpack(R"({"tag": "x"})");
+    auto splice = execute::ConfigSplice::msgpack({reinterpret_cast<const uint8_t*>(input.data()), input.size()}, config);
+    std::string spliced(splice.size(), '\0');
+    splice.write_to(reinterpret_cast<uint8_t*>(spliced.data()));
+    auto back = base::msgpack_to_json(spliced, ErrorKind::InvalidInput, "spliced");
+    ASSERT_TRUE(back) << back.error().message;
+    std::string expected = json.substr(0, json.size() - 1) + (members ? "," : "") + R"("config":{"tag":"x"}})";
+    EXPECT_EQ(*back, expected);
+  }
 }
 
 // ---- the CLI and the C API ------------------------------------------------------
