@@ -44,6 +44,7 @@ struct ExecOptions {
   std::string format = "json";  // the caller's: the input's and the output's
   bool json = false;
   bool stats = false;
+  bool usage = false;  // print what the call used of each limit
   int64_t repeat = 1;
   std::string save_replay;  // a replay bundle of the (last) call goes here
 };
@@ -217,6 +218,22 @@ void report_skipped(const execute::ExecResult& result) {
   }
 }
 
+// One line on stderr: what the call used of each limit, and which version
+// answered. Printed on --usage, and whenever a limit stopped the call, so
+// that "why did it run out?" has its numbers at hand.
+void print_usage(const execute::ExecResult& r) {
+  auto ms = [](std::chrono::nanoseconds t) { return std::chrono::duration<double, std::milli>(t).count(); };
+  auto mib = [](uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
+  std::fprintf(stderr, "kiln: used fuel %llu of %llu, memory %.2f of %.2f MiB, time %.3f of %.0f ms",
+               static_cast<unsigned long long>(r.fuel_used), static_cast<unsigned long long>(r.fuel_limit),
+               mib(r.memory_peak_bytes), mib(r.memory_limit_bytes), ms(r.run_time), ms(r.time_limit));
+  if (!r.extension.empty()) {
+    std::fprintf(stderr, "; %s v%lld%s", r.extension.c_str(), static_cast<long long>(r.version),
+                 r.canary ? " (canary)" : "");
+  }
+  std::fputc('\n', stderr);
+}
+
 // Writes the bundle of `result` (a call recorded on `tape`) to the file
 // --save-replay names.
 Result<void> save_replay(const ExecOptions& options, const execute::ExecResult& result, std::string_view input,
@@ -317,6 +334,11 @@ int run_exec(const ExecOptions& options) {
   } else if (last.error && !options.json) {
     std::fprintf(stderr, "kiln: %s: %s\n", execute::to_string(last.status), last.error->message.c_str());
   }
+  const bool stopped_by_limit =
+      last.status == execute::ExecStatus::OutOfFuel || last.status == execute::ExecStatus::Deadline;
+  if (!options.json && last.status != execute::ExecStatus::NotRun && (options.usage || stopped_by_limit)) {
+    print_usage(last);
+  }
   return exit_code_of(last);
 }
 
@@ -335,6 +357,9 @@ void add_exec_command(CLI::App& app, int& exit_code) {
   exec->add_flag("--json", options->json, "print the whole result (or, with --stats, the stage table) as JSON");
   exec->add_option("--repeat", options->repeat, "run N times (with --stats: the stage table over them)");
   exec->add_flag("--stats", options->stats, "print per-stage p50/p95/p99/max instead of the output");
+  exec->add_flag("--usage", options->usage,
+                 "print what the call used of its fuel, memory and time limits, and which version answered, on "
+                 "stderr (always printed when a limit stopped the call)");
   CLI::Option* remote = exec->add_option("--remote", options->remote,
                    "execute on a kiln service (http://HOST:PORT or unix:/PATH) instead of in process; "
                    "the execute token from $KILN_EXEC_TOKEN");

@@ -371,6 +371,17 @@ TEST_F(PlatformCliTest, ExitCodes) {
 
   ProcessResult fuel = exec_cli(R"({"mode":"spin"})");
   EXPECT_EQ(fuel.exit_code, 11) << fuel.err;
+  // A call a limit stopped says what it used of each limit: all of its fuel.
+  std::smatch used;
+  ASSERT_TRUE(std::regex_search(fuel.err, used, std::regex(R"(kiln: used fuel (\d+) of (\d+), memory [0-9.]+ of 16\.00 MiB, time [0-9.]+ of 5000 ms; \S+ v1\n)")))
+      << fuel.err;
+  // Out of fuel is noticed at the end of a straight-line run of code, so
+  // the count may pass the limit by that run's cost (docs/fuel.md).
+  EXPECT_GE(std::stoull(used[1]), std::stoull(used[2]));
+  EXPECT_EQ(used[2], "5010000");  // fuel 5,000,000 + 10,000 per KiB of input (15 bytes: one KiB, rounded up)
+  ProcessResult usage = exec_cli("{}", "shop-1", {"--usage"});
+  EXPECT_EQ(usage.exit_code, 0) << usage.err;
+  EXPECT_NE(usage.err.find("kiln: used fuel "), std::string::npos) << usage.err;
   ProcessResult trap = exec_cli(R"({"mode":"trap"})");
   EXPECT_EQ(trap.exit_code, 10) << trap.err;
 
