@@ -468,6 +468,20 @@ void run_matrix(const std::string& registry_path, const std::string& examples_di
     deploy_for_matrix(registry_path, read_file(examples_dir + "/" + p.definition), p.ep,
                       examples_build + "/" + p.module, "product-discount", config_text);
   }
+  // The MessagePack chain link: three in a chain, one alone.
+  {
+    const std::string link_dir = std::filesystem::path(examples_dir).parent_path().string() + "/chain_link";
+    const std::string link_module = examples_build + "/chain_link_msgpack_reactor.wasm";
+    std::string definition = read_file(link_dir + "/extension_point.json");
+    deploy_for_matrix(registry_path, definition, "bench.chain-link", link_module, "link-1", "{}", 3);
+    deploy_for_matrix(registry_path, "", "bench.chain-link", link_module, "link-2", "{}", 2);
+    deploy_for_matrix(registry_path, "", "bench.chain-link", link_module, "link-3", "{}", 1);
+    for (auto [from, to] : {std::pair<std::string, std::string>{"\"bench.chain-link\"", "\"bench.one-link\""},
+                            std::pair<std::string, std::string>{"\"combine\": \"chain\"", "\"combine\": \"single\""}}) {
+      definition.replace(definition.find(from), from.size(), to);
+    }
+    deploy_for_matrix(registry_path, definition, "bench.one-link", link_module, "link-1", "{}");
+  }
   std::error_code ec;
   const bool chain = std::filesystem::exists(chain_module, ec);
   if (chain) {
@@ -506,11 +520,34 @@ void run_matrix(const std::string& registry_path, const std::string& examples_di
     native.emplace_back(bench_native(cart, baseline_runs), bench_native_msgpack(msgpack_stdin, baseline_runs));
   }
 
-  // A chain of three against one.
+  // A chain of three against one: MessagePack reactor links that hand their
+  // input on (examples/chain_link), and JSON commands that add to a total.
   Quantiles one_overhead, chain_overhead, one_total, chain_total;
+  Quantiles link_one_overhead, link_chain_overhead, link_one_total, link_chain_total;
+  auto measure = [&](const char* ep, const std::string& input, DataFormat format, Quantiles& overhead,
+                     Quantiles& total) {
+    kiln::execute::CallOptions options;
+    options.input_format = format;
+    options.output_format = format;
+    std::vector<uint64_t> o, t;
+    for (int i = 0; i < runs + std::max(runs / 10, 10); ++i) {
+      kiln::execute::ExecResult r = (*executor)->execute(ep, kScope, bytes_of(input), options);
+      if (r.status != kiln::execute::ExecStatus::Ok) {
+        fail(std::string(ep) + ": " + kiln::execute::to_string(r.status) + (r.error ? ": " + r.error->message : ""));
+      }
+      if (i < std::max(runs / 10, 10)) continue;  // warm-up
+      t.push_back(static_cast<uint64_t>(r.stage(Stage::Total).count()));
+      o.push_back(static_cast<uint64_t>((r.stage(Stage::Total) - r.stage(Stage::Run)).count()));
+    }
+    overhead = quantiles(std::move(o));
+    total = quantiles(std::move(t));
+  };
+  const std::string cart_msgpack = read_file(examples_dir + "/input.msgpack");
+  measure("bench.one-link", cart_msgpack, DataFormat::Msgpack, link_one_overhead, link_one_total);
+  measure("bench.chain-link", cart_msgpack, DataFormat::Msgpack, link_chain_overhead, link_chain_total);
   if (chain) {
     const std::string input = R"({"total": 0})";
-    auto measure = [&](const char* ep, Quantiles& overhead, Quantiles& total) {
+    auto measure_json = [&](const char* ep, Quantiles& overhead, Quantiles& total) {
       std::vector<uint64_t> o, t;
       for (int i = 0; i < runs + std::max(runs / 10, 10); ++i) {
         kiln::execute::ExecResult r = (*executor)->execute(ep, kScope, bytes_of(input));
@@ -524,8 +561,8 @@ void run_matrix(const std::string& registry_path, const std::string& examples_di
       overhead = quantiles(std::move(o));
       total = quantiles(std::move(t));
     };
-    measure("bench.one", one_overhead, one_total);
-    measure("bench.chain", chain_overhead, chain_total);
+    measure_json("bench.one", one_overhead, one_total);
+    measure_json("bench.chain", chain_overhead, chain_total);
   }
 
   // ---- the tables, in markdown ----
@@ -588,6 +625,14 @@ void run_matrix(const std::string& registry_path, const std::string& examples_di
                 "its config)\n",
                 once ? "yes" : "NO", static_cast<unsigned long long>(serialized),
                 static_cast<unsigned long long>(target->input_bytes));
+  }
+  {
+    const double ratio =
+        static_cast<double>(link_chain_overhead.p95) / static_cast<double>(std::max<uint64_t>(link_one_overhead.p95, 1));
+    std::printf("- chain of three (kiln-reactor, MessagePack, examples/chain_link, 3-line cart) against one: overhead "
+                "p95 %.1f µs vs %.1f µs = %.2fx (target < 3x): %s; total p50 %.1f vs %.1f µs\n",
+                us(link_chain_overhead.p95), us(link_one_overhead.p95), ratio, ratio < 3.0 ? "met" : "NOT met",
+                us(link_chain_total.p50), us(link_one_total.p50));
   }
   if (chain) {
     const double ratio = static_cast<double>(chain_overhead.p95) / static_cast<double>(std::max<uint64_t>(one_overhead.p95, 1));

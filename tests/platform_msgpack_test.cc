@@ -325,6 +325,38 @@ TEST_F(MsgpackTest, SeveralMessagePackGuestsAtOnePoint) {
   }
 }
 
+// combine chain: the links hand MessagePack on as it is (examples/chain_link
+// gives back its input minus the config), so three links return the
+// caller's bytes unchanged; a JSON caller converts once at each end.
+TEST_F(MsgpackTest, AChainOfMessagePackLinksPassesBytesOn) {
+  auto definition = read_file(std::string(KILN_SOURCE_DIR) + "/examples/chain_link/extension_point.json");
+  create_ep(std::string(definition.begin(), definition.end()));
+  const std::string module = std::string(KILN_EXAMPLES_DIR) + "/chain_link_msgpack_reactor.wasm";
+  int64_t priority = 3;
+  for (const char* ext : {"link-1", "link-2", "link-3"}) {
+    auto bytes = read_file(module);
+    deploy::ExtensionDeployRequest request;
+    request.module_name = module;
+    request.extension_point = "bench.chain-link";
+    request.scope = "*";
+    request.name = ext;
+    request.priority = priority--;
+    request.who = "tester";
+    auto deployed = deploy::deploy_extension(*registry_, bytes, request);
+    ASSERT_TRUE(deployed) << deployed.error().message;
+  }
+  const std::string input = example_file("input.msgpack");
+  ExecResult r = call("bench.chain-link", input, DataFormat::Msgpack);
+  ASSERT_EQ(r.status, ExecStatus::Ok) << why(r);
+  ASSERT_EQ(r.extensions.size(), 3u);
+  EXPECT_EQ(r.output, input);
+  ExecResult json = call("bench.chain-link", example_file("input.json"), DataFormat::Json);
+  ASSERT_EQ(json.status, ExecStatus::Ok) << why(json);
+  auto expected = base::msgpack_to_json(input, ErrorKind::InvalidInput, "input");
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(json.output, *expected);
+}
+
 // The config goes into a MessagePack map by rewriting its count: fixmap
 // (up to 15), map16, map32 — the members' bytes untouched.
 TEST(MsgpackConfigSplice, TheMapHeaderGrowsWithItsCount) {
