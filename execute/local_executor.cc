@@ -183,15 +183,20 @@ struct LocalExecutor::Impl {
   ExecResult run_single(const EpEntry& entry, const Binding& binding, ExecResult result,
                         std::span<const uint8_t> input, Clock::time_point& mark, const CallOptions& options);
   // combine chain or all: the lineup through execute/combine.h.
+  // The links exchange `links` (the input, each output, the call's output).
   ExecResult run_several(const EpEntry& entry, const Lineup& lineup, std::string_view scope, ExecResult result,
-                         std::span<const uint8_t> input);
-  // run_several() for a caller whose formats are not JSON: a combined
-  // call's links and reducer speak JSON, so its input and output convert.
+                         std::span<const uint8_t> input, base::DataFormat links = base::DataFormat::Json);
+  // run_several() in the caller's formats. A chain's links speak the
+  // guest's format end to end (no conversion between links); `all`'s speak
+  // JSON, the reducer's. The call's input and output convert at its edges
+  // where the caller's format differs.
   ExecResult run_several_as(const EpEntry& entry, const Lineup& lineup, std::string_view scope, ExecResult result,
                             std::span<const uint8_t> input, const CallOptions& options);
-  // One binding of several, its input already checked, within `budget`.
-  ExecResult run_link(const EpEntry& entry, const Binding& binding, std::span<const uint8_t> input,
-                      const LinkBudget& budget);
+  // One binding of several, its input (in `format`) already checked, within `budget`.
+  ExecResult run_link(const EpEntry& entry, const Binding& binding, std::string_view scope,
+                      std::span<const uint8_t> input, const LinkBudget& budget, base::DataFormat format);
+  void save_replay(ExecResult result, std::span<const uint8_t> input, base::DataFormat format,
+                   const host::WasiTape& tape);
   bool sample_input(const EpEntry& entry);
   // The ABI's part of run(): from the validated input to the validated output.
   ExecResult run_command(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
@@ -421,19 +426,26 @@ ExecResult LocalExecutor::Impl::run_single(const EpEntry& entry, const Binding& 
   result = run(entry, binding, std::move(result), input, mark, recording);
   // What wants() judges "slow" by; execute() sets the final figure.
   result.stages[static_cast<int>(Stage::Total)] = Clock::now() - start + result.stage(Stage::Lookup);
-  if (recorder->wants(result)) {
-    // A bundle keeps its input as JSON (replays run as JSON callers).
-    std::string_view saved(reinterpret_cast<const char*>(input.data()), input.size());
-    std::string converted;
-    if (options.input_format == base::DataFormat::Msgpack) {
-      auto json = convert_value(saved, base::DataFormat::Msgpack, base::DataFormat::Json, ErrorKind::InvalidInput,
-                                "input");
-      converted = json ? std::move(*json) : std::string();
-      saved = converted;
-    }
-    recorder->save(result, saved, *recording.tape);
-  }
+  if (recorder->wants(result)) save_replay(result, input, options.input_format, *recording.tape);
   return result;
+}
+
+// A bundle keeps its input and output as JSON: replays run as JSON callers.
+void LocalExecutor::Impl::save_replay(ExecResult result, std::span<const uint8_t> input, base::DataFormat format,
+                                      const host::WasiTape& tape) {
+  std::string_view saved(reinterpret_cast<const char*>(input.data()), input.size());
+  std::string converted;
+  if (format == base::DataFormat::Msgpack) {
+    auto json = convert_value(saved, format, base::DataFormat::Json, ErrorKind::InvalidInput, "input");
+    converted = json ? std::move(*json) : std::string();
+    saved = converted;
+  }
+  if (result.output_format == base::DataFormat::Msgpack && !result.output.empty()) {
+    auto json = convert_value(result.output, result.output_format, base::DataFormat::Json, ErrorKind::InvalidOutput,
+                              "output");
+    result.output = json ? std::move(*json) : std::string();
+  }
+  recorder->save(result, saved, tape);
 }
 
 ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding, ExecResult result,
@@ -463,20 +475,23 @@ bool LocalExecutor::Impl::sample_input(const EpEntry& entry) {
 }
 
 ExecResult LocalExecutor::Impl::run_several(const EpEntry& entry, const Lineup& lineup, std::string_view scope,
-                                            ExecResult result, std::span<const uint8_t> input) {
+                                            ExecResult result, std::span<const uint8_t> input,
+                                            base::DataFormat links) {
   const registry::ExtensionPoint& ep = *entry.ep;
   CombinedCall call;
   call.ep = &ep;
   call.count = lineup.size();
   call.validate_schema = sample_input(entry);
-  call.check_input = [&ep](std::span<const uint8_t> in, bool with_schema) { return check_input(ep, in, with_schema); };
+  call.check_input = [&ep, links](std::span<const uint8_t> in, bool with_schema) {
+    return check_input(ep, in, with_schema, links);
+  };
   call.describe = [&](size_t i) {
     ExecResult described;
     describe_binding(ep, for_scope(*lineup[i], scope), described);
     return described;
   };
   call.run_one = [&](size_t i, std::span<const uint8_t> in, const LinkBudget& budget) {
-    return run_link(entry, for_scope(*lineup[i], scope), in, budget);
+    return run_link(entry, for_scope(*lineup[i], scope), scope, in, budget, links);
   };
   const auto min_run = std::chrono::nanoseconds(config.combine_parallel_min_run).count();
   if (entry.stats->link_run_ns.load(std::memory_order_relaxed) >= static_cast<uint64_t>(min_run)) {
@@ -491,46 +506,58 @@ ExecResult LocalExecutor::Impl::run_several_as(const EpEntry& entry, const Lineu
                                                ExecResult result, std::span<const uint8_t> input,
                                                const CallOptions& options) {
   using base::DataFormat;
+  const DataFormat links = entry.ep->combine_mode == registry::CombineMode::Chain ? entry.ep->format : DataFormat::Json;
   result.output_format = options.output_format;
-  if (options.input_format == DataFormat::Json && options.output_format == DataFormat::Json) {
-    return run_several(entry, lineup, scope, std::move(result), input);
+  if (options.input_format == links && options.output_format == links) {
+    return run_several(entry, lineup, scope, std::move(result), input, links);
   }
-  std::string json_input;
-  if (options.input_format == DataFormat::Msgpack) {
+  std::string converted_input;
+  if (options.input_format != links) {
     if (input.size() > entry.ep->limits.max_input) {
-      return run_several(entry, lineup, scope, std::move(result), input);  // refused there, by size
+      // Refused there, by size (as given), before any conversion.
+      return run_several(entry, lineup, scope, std::move(result), input, options.input_format);
     }
-    auto converted = convert_value({reinterpret_cast<const char*>(input.data()), input.size()}, DataFormat::Msgpack,
-                                   DataFormat::Json, ErrorKind::InvalidInput, "input");
+    auto converted = convert_value({reinterpret_cast<const char*>(input.data()), input.size()}, options.input_format,
+                                   links, ErrorKind::InvalidInput, "input");
     if (!converted) return failed(std::move(result), ExecStatus::InvalidInput, converted.error());
-    json_input = std::move(*converted);
-    input = {reinterpret_cast<const uint8_t*>(json_input.data()), json_input.size()};
+    converted_input = std::move(*converted);
+    input = {reinterpret_cast<const uint8_t*>(converted_input.data()), converted_input.size()};
   }
-  result = run_several(entry, lineup, scope, std::move(result), input);
+  result = run_several(entry, lineup, scope, std::move(result), input, links);
   result.output_format = options.output_format;
-  if (result.status == ExecStatus::Ok && options.output_format == DataFormat::Msgpack) {
-    auto packed = convert_value(result.output, DataFormat::Json, DataFormat::Msgpack, ErrorKind::InvalidOutput,
-                                "output");
-    if (!packed) return failed(std::move(result), ExecStatus::InvalidOutput, packed.error());
-    result.output = std::move(*packed);
+  if (result.status == ExecStatus::Ok && options.output_format != links) {
+    auto converted = convert_value(result.output, links, options.output_format, ErrorKind::InvalidOutput, "output");
+    if (!converted) return failed(std::move(result), ExecStatus::InvalidOutput, converted.error());
+    result.output = std::move(*converted);
   }
   return result;
 }
 
-ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& binding, std::span<const uint8_t> input,
-                                         const LinkBudget& budget) {
+// With replay capture on, a link that fails leaves a bundle of its own: its
+// input as it received it, its share of the budget, replayed alone.
+ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& binding, std::string_view scope,
+                                         std::span<const uint8_t> input, const LinkBudget& budget,
+                                         base::DataFormat format) {
   const registry::ExtensionPoint& ep = *entry.ep;
   ExecResult result;
   result.extension_point = ep.name;
+  result.scope = scope;
   result.input_bytes = input.size();
   describe_binding(ep, binding, result);
   result.fuel_limit = budget.fuel;
   result.time_limit = budget.time;
   if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
   Clock::time_point mark = Clock::now();
-  static const CallOptions kNone;
-  return ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark, kNone)
-                         : run_command(ep, binding, std::move(result), input, mark, kNone);
+  CallOptions options;
+  options.input_format = format;
+  options.output_format = format;
+  if (recorder) options.tape = host::WasiTape::recording();
+  result = ep.is_reactor() ? run_reactor(ep, binding, std::move(result), input, mark, options)
+                           : run_command(ep, binding, std::move(result), input, mark, options);
+  if (recorder && result.status != ExecStatus::Ok && recorder->wants(result)) {
+    save_replay(result, input, format, *options.tape);
+  }
+  return result;
 }
 
 ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, const Binding& binding,

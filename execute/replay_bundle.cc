@@ -152,6 +152,21 @@ Result<void> read_fields(const Reader& r, ReplayBundle& b) {
   return {};
 }
 
+// One extension of a combined call is replayed alone: its definition with
+// "combine": "single" and no reducer, so that the replay's output is that
+// extension's own, as recorded.
+std::string as_single_extension(const std::string& definition) {
+  rapidjson::Document doc;
+  doc.Parse(definition.c_str(), definition.size());
+  if (!doc.IsObject()) return definition;
+  doc.RemoveMember("reduce");
+  if (auto combine = doc.FindMember("combine"); combine != doc.MemberEnd()) combine->value.SetString("single");
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  doc.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 }  // namespace
 
 Result<ReplayBundle> make_replay_bundle(registry::Registry& registry, const ExecResult& result,
@@ -180,6 +195,11 @@ Result<ReplayBundle> make_replay_bundle(registry::Registry& registry, const Exec
   b.recorded_at = utc_now();
   b.reason = std::move(reason);
   b.extension_point_definition = ep->definition;
+  if (ep->combine_mode != registry::CombineMode::Single) {
+    b.reason += std::string(" (one extension of a combine ") + registry::to_string(ep->combine_mode) +
+                " call, replayed alone)";
+    b.extension_point_definition = as_single_extension(ep->definition);
+  }
   b.scope = result.scope;
   b.extension = result.extension;
   b.version = result.version;

@@ -177,5 +177,45 @@ TEST_F(ReplayBundleFromACall, AnExecutorWithAReplayFolderKeepsFailedCallsWithinI
   }
 }
 
+TEST_F(ReplayBundleFromACall, EachFailingExtensionOfACombinedCallLeavesABundleThatReplaysAlone) {
+  create_ep(test::behave_extension_point(
+      "test.all", R"(, "combine": "all", "reduce": {"op": "sum", "pointer": "/result"})"));
+  ASSERT_TRUE(deploy("platform_v1", "*", "steady", "", "test.all", 2));
+  ASSERT_TRUE(deploy("platform_behave", "*", "behave", "", "test.all", 1));
+  LocalExecutorConfig config;
+  config.registry_path = registry_path();
+  config.replay_capture.dir = (dir_ / "replays").string();
+  auto opened = LocalExecutor::open(config);
+  ASSERT_TRUE(opened) << opened.error().message;
+  for (const std::string input : {R"({"mode":"trap"})", R"({"mode":"spin"})"}) {
+    ExecResult r = (*opened)->execute("test.all", "shop-1", {reinterpret_cast<const uint8_t*>(input.data()), input.size()});
+    // Fail-open: the call is ok on what "steady" gave; "behave" is skipped.
+    ASSERT_EQ(r.status, ExecStatus::Ok) << (r.error ? r.error->message : "");
+    EXPECT_EQ(r.output, R"({"result":1})");
+  }
+  std::vector<std::string> kept;
+  for (const auto& entry : std::filesystem::directory_iterator(config.replay_capture.dir)) {
+    kept.push_back(entry.path().string());
+  }
+  std::sort(kept.begin(), kept.end());
+  ASSERT_EQ(kept.size(), 2u);  // one per failure, none for the extension that succeeded
+  std::vector<std::string> statuses;
+  for (const std::string& path : kept) {
+    auto text = test::read_file(path);
+    auto bundle = replay_bundle_from_json(std::string(text.begin(), text.end()));
+    ASSERT_TRUE(bundle) << bundle.error().message;
+    EXPECT_EQ(bundle->extension, "behave");
+    EXPECT_EQ(bundle->reason, "failed (one extension of a combine all call, replayed alone)");
+    EXPECT_NE(bundle->extension_point_definition.find(R"("combine":"single")"), std::string::npos);
+    EXPECT_EQ(bundle->extension_point_definition.find("reduce"), std::string::npos);
+    statuses.push_back(bundle->status);
+    test::ProcessResult replayed = test::run_kiln({"replay", path});
+    EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+    EXPECT_NE(replayed.out.find("\nreproduced\n"), std::string::npos) << replayed.out;
+  }
+  std::sort(statuses.begin(), statuses.end());
+  EXPECT_EQ(statuses, (std::vector<std::string>{"out of fuel", "trap"}));
+}
+
 }  // namespace
 }  // namespace kiln::execute
