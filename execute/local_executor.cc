@@ -460,7 +460,9 @@ ExecResult LocalExecutor::Impl::run(const EpEntry& entry, const Binding& binding
   // Validate input: always its size, its JSON and its shape; the schema on
   // the sampled share of calls.
   result.input_validated = sample_input(entry);
-  result.output_format = options.output_format;
+  // An output is in the guest's format until it is taken in the caller's:
+  // a failed call's output (stdout up to a trap, a refused output) stays so.
+  result.output_format = ep.format;
   auto checked = check_input(ep, input, result.input_validated, options.input_format);
   end_stage(result, Stage::ValidateInput, mark);
   if (!checked) return failed(std::move(result), ExecStatus::InvalidInput, checked.error());
@@ -507,7 +509,8 @@ ExecResult LocalExecutor::Impl::run_several_as(const EpEntry& entry, const Lineu
                                                const CallOptions& options) {
   using base::DataFormat;
   const DataFormat links = entry.ep->combine_mode == registry::CombineMode::Chain ? entry.ep->format : DataFormat::Json;
-  result.output_format = options.output_format;
+  // Until converted, an output is in the links' format (a failed call's too).
+  result.output_format = links;
   if (options.input_format == links && options.output_format == links) {
     return run_several(entry, lineup, scope, std::move(result), input, links);
   }
@@ -524,11 +527,12 @@ ExecResult LocalExecutor::Impl::run_several_as(const EpEntry& entry, const Lineu
     input = {reinterpret_cast<const uint8_t*>(converted_input.data()), converted_input.size()};
   }
   result = run_several(entry, lineup, scope, std::move(result), input, links);
-  result.output_format = options.output_format;
+  result.output_format = links;
   if (result.status == ExecStatus::Ok && options.output_format != links) {
     auto converted = convert_value(result.output, links, options.output_format, ErrorKind::InvalidOutput, "output");
     if (!converted) return failed(std::move(result), ExecStatus::InvalidOutput, converted.error());
     result.output = std::move(*converted);
+    result.output_format = options.output_format;
   }
   return result;
 }
@@ -594,8 +598,9 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
     if (!taken) {
       result.status = ExecStatus::InvalidOutput;
       result.error = taken.error();
-    } else if (options.output_format != ep.format) {
-      result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
+    } else {
+      result.output_format = options.output_format;
+      if (options.output_format != ep.format) result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
     }
   }
   end_stage(result, Stage::ValidateOutput, mark);
@@ -654,6 +659,7 @@ ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, 
       result = failed(std::move(result), ExecStatus::InvalidOutput, taken.error());
     } else {
       result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
+      result.output_format = options.output_format;
       result.status = ExecStatus::Ok;
     }
   }

@@ -10,6 +10,7 @@
 
 #include "base/json_msgpack.h"
 #include "execute/config_splice.h"
+#include "execute/exec_result_json.h"
 #include "execute/guest_format.h"
 #include "kiln/kiln.h"
 #include "platform_test_support.h"
@@ -200,6 +201,25 @@ TEST_F(MsgpackTest, OutputSchemaErrorsCarryThePointerInBothFormats) {
       EXPECT_EQ(r.error->where.json_pointer, "/n") << r.error->message;
     }
   }
+}
+
+// A refused output stays in the guest's format, and the result says so: a
+// MessagePack caller's envelope (the service's answer) must still be one
+// whole MessagePack map carrying it, not a map missing a member.
+TEST_F(MsgpackTest, ARefusedJsonOutputReachesAMessagePackCallerInAWholeEnvelope) {
+  create_ep(behave_extension_point());
+  ASSERT_TRUE(deploy("platform_behave", "*"));
+  ExecResult r = call("test.behave", packed(R"({"mode": "badshape"})"), DataFormat::Msgpack);
+  ASSERT_EQ(r.status, ExecStatus::InvalidOutput) << why(r);
+  EXPECT_EQ(r.output_format, DataFormat::Json);
+  auto envelope = base::msgpack_to_json(execute::to_msgpack(r), ErrorKind::InvalidOutput, "envelope");
+  ASSERT_TRUE(envelope) << envelope.error().message;
+  rapidjson::Document doc;
+  doc.Parse(envelope->c_str(), envelope->size());
+  ASSERT_FALSE(doc.HasParseError());
+  EXPECT_STREQ(doc["status"].GetString(), "invalid output");
+  EXPECT_STREQ(doc["output"]["result"].GetString(), "wrong type");
+  EXPECT_STREQ(doc["error"]["pointer"].GetString(), "/result");
 }
 
 // Same formats in MessagePack: the guest gets the caller's bytes with the
