@@ -41,15 +41,16 @@ class CallBudget {
 
 std::string who(const ExecResult& run) { return run.extension + " v" + std::to_string(run.version); }
 
-ExtensionRun summary(const ExecResult& run) {
+// Takes the run's strings: gather() is the last to read a run.
+ExtensionRun summary(ExecResult& run) {
   ExtensionRun out;
-  out.extension = run.extension;
+  out.extension = std::move(run.extension);
   out.version = run.version;
   out.canary = run.canary;
-  out.scope = run.matched_scope;
+  out.scope = std::move(run.matched_scope);
   out.status = run.status;
-  out.error = run.error;
-  out.log = run.log;
+  out.error = std::move(run.error);
+  out.log = std::move(run.log);
   out.log_truncated = run.log_truncated;
   out.exit_code = run.exit_code;
   out.fuel_used = run.fuel_used;
@@ -67,7 +68,9 @@ bool succeeded(const ExecResult& run) { return run.status == ExecStatus::Ok; }
 class Combiner {
  public:
   Combiner(const CombinedCall& call, std::span<const uint8_t> input, ExecResult result)
-      : call_(call), ep_(*call.ep), input_(input), budget_(ep_, input.size()), result_(std::move(result)) {}
+      : call_(call), ep_(*call.ep), input_(input), budget_(ep_, input.size()), result_(std::move(result)) {
+    runs_.reserve(call_.count);
+  }
 
   ExecResult run() {
     Clock::time_point mark = Clock::now();
@@ -121,12 +124,13 @@ class Combiner {
   // is skipped (its input goes on to the next) unless fail_closed.
   ExecResult chain() {
     std::string carried;
+    bool carried_plain = false;
     std::optional<size_t> last_ok;
     for (size_t i = 0; i < call_.count; ++i) {
       std::span<const uint8_t> in = last_ok ? std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(carried.data()),
                                                                        carried.size())
                                             : input_;
-      ExecResult run = last_ok ? checked_link(i, in) : run_link(i, in);
+      ExecResult run = last_ok ? checked_link(i, in, carried_plain) : run_link(i, in);
       runs_.push_back(std::move(run));
       ExecResult& done = runs_.back();
       if (!succeeded(done) && ep_.fail_closed) return finish_with(i);
@@ -134,6 +138,7 @@ class Combiner {
       output_bytes_.resize(runs_.size());
       output_bytes_[i] = done.output.size();
       carried = std::move(done.output);
+      carried_plain = done.output_is_plain_object;
       last_ok = i;
     }
     if (!last_ok) return finish_with(first_failure());
@@ -142,8 +147,11 @@ class Combiner {
   }
 
   // A link's input is the previous output: the call-input checks apply
-  // (the schema on the same calls as the caller's input).
-  ExecResult checked_link(size_t index, std::span<const uint8_t> in) {
+  // (the schema on the same calls as the caller's input). Its syntax was
+  // checked as an output; when its shape was too (`plain`), only its size
+  // is left to check, unless the schema is.
+  ExecResult checked_link(size_t index, std::span<const uint8_t> in, bool plain) {
+    if (plain && !call_.validate_schema && in.size() <= ep_.limits.max_input) return run_link(index, in);
     Clock::time_point mark = Clock::now();
     auto checked = call_.check_input(in, call_.validate_schema);
     result_.stages[static_cast<int>(Stage::ValidateInput)] += Clock::now() - mark;
@@ -249,7 +257,7 @@ class Combiner {
     const ExecResult& run = runs_[index];
     Error error = run.error.value_or(make_error(ErrorKind::Internal, "failed without an error"));
     if (!error.message.starts_with(who(run) + ":")) error.message = who(run) + ": " + error.message;
-    take_identity(run);
+    take_identity(index);
     gather();
     return finish_failed(run.status, std::move(error));
   }
@@ -262,7 +270,7 @@ class Combiner {
   }
 
   void describe_call(size_t base) {
-    take_identity(runs_[base]);
+    take_identity(base);
     gather();
   }
 
@@ -273,14 +281,17 @@ class Combiner {
   }
 
   // The result names the extension whose output it is, or is built on.
-  void take_identity(const ExecResult& run) {
+  // A link's own result leaves out its module (CombinedCall::run_one).
+  void take_identity(size_t index) {
+    const ExecResult& run = runs_[index];
+    ExecResult described = call_.describe(index);
     result_.matched_scope = run.matched_scope;
     result_.extension = run.extension;
     result_.version = run.version;
     result_.canary = run.canary;
-    result_.module_sha256 = run.module_sha256;
-    result_.module_size = run.module_size;
-    result_.backend = run.backend;
+    result_.module_sha256 = std::move(described.module_sha256);
+    result_.module_size = described.module_size;
+    result_.backend = std::move(described.backend);
     result_.exit_code = run.exit_code;
   }
 
@@ -290,8 +301,9 @@ class Combiner {
     result_.fuel_limit = budget_.total();
     result_.memory_limit_bytes = ep_.limits.memory;
     result_.time_limit = ep_.limits.timeout;
+    result_.extensions.reserve(runs_.size());
     for (size_t i = 0; i < runs_.size(); ++i) {
-      const ExecResult& run = runs_[i];
+      ExecResult& run = runs_[i];
       for (int s = static_cast<int>(Stage::ValidateInput); s < static_cast<int>(Stage::Total); ++s) {
         result_.stages[s] += run.stages[s];
       }

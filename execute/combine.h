@@ -36,10 +36,12 @@ struct CombinedCall {
   std::function<Result<void>(std::span<const uint8_t> input, bool with_schema)> check_input;
   bool validate_schema = false;  // this call is one of the sampled ones
   // Extension `index`'s identity (name, version, scope, module) in a result
-  // of its own: for one that cannot start.
+  // of its own: for one that cannot start, and the module of the one the
+  // combined result is named after.
   std::function<ExecResult(size_t index)> describe;
   // Runs extension `index` on an input already checked, within `budget`: a
-  // whole result of its own (identity, stages, fuel, output, log).
+  // result of its own (name, version, scope, stages, fuel, output, log;
+  // not its module, which describe() gives).
   std::function<ExecResult(size_t index, std::span<const uint8_t> input, const LinkBudget& budget)> run_one;
   // `all` runs its extensions here side by side when set and when the
   // call's fuel covers every extension's own limit (then sharing it cannot

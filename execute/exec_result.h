@@ -62,7 +62,12 @@ struct ExecResult {
   std::optional<kiln::Error> error;  // set unless Ok or NotRun: kind, message, JSON Pointer where known
 
   std::string output;  // the guest's output when it ran, in output_format
-  base::DataFormat output_format = base::DataFormat::Json;  // the call's CallOptions::output_format
+  // The format `output` is in: the caller's (CallOptions::output_format),
+  // or the guest's when the output was refused or the call failed.
+  base::DataFormat output_format = base::DataFormat::Json;
+  // The output was taken and is an object without a top-level "config": a
+  // chain hands it to the next link without checking its shape again.
+  bool output_is_plain_object = false;
   std::string log;     // the guest's stderr, cut at the log limit
   bool log_truncated = false;
   int exit_code = 0;

@@ -100,7 +100,7 @@ Result<GuestInput> guest_input(const registry::ExtensionPoint& ep, std::span<con
 }
 
 Result<uint64_t> take_guest_output(const registry::ExtensionPoint& ep, std::string_view output, DataFormat wanted,
-                                   std::string& out) {
+                                   std::string& out, bool* plain_object) {
   rapidjson::Document& doc = scratch_document();
   if (ep.format == DataFormat::Json) {
     if (auto scan = base::scan_json(output, ErrorKind::InvalidOutput, "output"); !scan) return scan.error();
@@ -114,6 +114,7 @@ Result<uint64_t> take_guest_output(const registry::ExtensionPoint& ep, std::stri
   if (auto valid = ep.output_schema->check(doc, ErrorKind::InvalidOutput); !valid) {
     return prefixed(valid.error(), "output:");
   }
+  if (plain_object) *plain_object = doc.IsObject() && !doc.HasMember("config");
   if (wanted == ep.format) {
     if (out.data() != output.data() || out.size() != output.size()) out.assign(output);
     return output.size();

@@ -48,9 +48,10 @@ Result<GuestInput> guest_input(const registry::ExtensionPoint& ep, std::span<con
 // Checks a guest's output in the guest's format — syntax, JSON's data
 // model, the output schema; InvalidOutput with the JSON Pointer — and puts
 // it in `out` in the format the caller wants. `output` may be a view of
-// `out`. Returns the bytes written into `out`.
+// `out`. Returns the bytes written into `out`; sets `plain_object` when the
+// output is an object without a top-level "config" (fit to be an input).
 Result<uint64_t> take_guest_output(const registry::ExtensionPoint& ep, std::string_view output,
-                                   base::DataFormat wanted, std::string& out);
+                                   base::DataFormat wanted, std::string& out, bool* plain_object = nullptr);
 
 // A caller's value in the other format (for combined calls, whose links
 // speak JSON): JSON → MessagePack or MessagePack → JSON, one pass.

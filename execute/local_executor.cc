@@ -135,16 +135,18 @@ void append_wasi_log(const registry::ExtensionPoint& ep, const host::WasiContext
 }
 
 // What every run of a binding says about it, before it runs.
-void describe_binding(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult& result) {
+void describe_binding(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult& result,
+                      bool with_module = true) {
   const registry::Extension& ext = binding.extension;
   result.matched_scope = ext.scope;
   result.extension = ext.name;
   result.version = ext.version;
   result.canary = binding.is_canary;
+  result.memory_limit_bytes = ep.limits.memory;
+  if (!with_module) return;
   result.module_sha256 = ext.module.sha256;
   result.module_size = ext.module.size;
   result.backend = ext.module.backend;
-  result.memory_limit_bytes = ep.limits.memory;
 }
 
 }  // namespace
@@ -544,10 +546,12 @@ ExecResult LocalExecutor::Impl::run_link(const EpEntry& entry, const Binding& bi
                                          base::DataFormat format) {
   const registry::ExtensionPoint& ep = *entry.ep;
   ExecResult result;
-  result.extension_point = ep.name;
-  result.scope = scope;
   result.input_bytes = input.size();
-  describe_binding(ep, binding, result);
+  describe_binding(ep, binding, result, /*with_module=*/recorder != nullptr);
+  if (recorder) {  // a link's bundle names them; the combined result has them already
+    result.extension_point = ep.name;
+    result.scope = scope;
+  }
   result.fuel_limit = budget.fuel;
   result.time_limit = budget.time;
   if (!binding.loaded) return failed(std::move(result), ExecStatus::Error, *binding.load_error);
@@ -594,7 +598,8 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   end_stage(result, Stage::ReadOutput, mark);
 
   if (result.status == ExecStatus::Ok) {
-    auto taken = take_guest_output(ep, result.output, options.output_format, result.output);
+    auto taken = take_guest_output(ep, result.output, options.output_format, result.output,
+                                   &result.output_is_plain_object);
     if (!taken) {
       result.status = ExecStatus::InvalidOutput;
       result.error = taken.error();
@@ -655,7 +660,9 @@ ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, 
   end_stage(result, Stage::ReadOutput, mark);
 
   if (output) {
-    if (auto taken = take_guest_output(ep, *output, options.output_format, result.output); !taken) {
+    if (auto taken = take_guest_output(ep, *output, options.output_format, result.output,
+                                       &result.output_is_plain_object);
+        !taken) {
       result = failed(std::move(result), ExecStatus::InvalidOutput, taken.error());
     } else {
       result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;

@@ -203,6 +203,25 @@ TEST_F(MsgpackTest, OutputSchemaErrorsCarryThePointerInBothFormats) {
   }
 }
 
+// A chain hands a link's output on without checking its shape again only
+// when taking the output showed it fit: an echo hands its "config" on, and
+// the next link is refused that input, in either format.
+TEST_F(MsgpackTest, AChainedOutputCarryingConfigIsRefusedAsTheNextLinksInput) {
+  for (const char* format : {"json", "msgpack"}) {
+    SCOPED_TRACE(format);
+    const std::string ep = std::string("test.echo-chain.") + format;
+    bind_reactor(ep, "reactor_lies", "echo", format, R"({"type": "object"})", R"(, "combine": "chain")");
+    ASSERT_TRUE(deploy("reactor_lies", "*", "second", R"({"k": 2})", ep, -1));
+    const DataFormat caller = std::string(format) == "json" ? DataFormat::Json : DataFormat::Msgpack;
+    ExecResult r = call(ep, caller == DataFormat::Json ? R"({"n": 5})" : packed(R"({"n": 5})"), caller);
+    ASSERT_EQ(r.extensions.size(), 2u) << why(r);
+    EXPECT_EQ(r.extensions[0].status, ExecStatus::Ok);
+    EXPECT_EQ(r.extensions[1].status, ExecStatus::InvalidInput);
+    ASSERT_TRUE(r.extensions[1].error);
+    EXPECT_EQ(r.extensions[1].error->where.json_pointer, "/config") << r.extensions[1].error->message;
+  }
+}
+
 // A refused output stays in the guest's format, and the result says so: a
 // MessagePack caller's envelope (the service's answer) must still be one
 // whole MessagePack map carrying it, not a map missing a member.
