@@ -627,21 +627,24 @@ void run_matrix(const std::string& registry_path, const std::string& examples_di
                 static_cast<unsigned long long>(target->input_bytes));
   }
   // The issue names no percentile for the chain: the typical call (p50)
-  // decides, the tail (p95) is shown beside it.
+  // decides, the tail (p95) is shown beside it. Only links that hand on
+  // what they got are like for like; links that add to the document make
+  // each later link handle more than the one alone did.
   auto chain_line = [&](const char* what, const Quantiles& chain3, const Quantiles& one, const Quantiles& chain3_total,
-                        const Quantiles& one_total_q) {
+                        const Quantiles& one_total_q, bool like_for_like) {
     auto ratio = [](uint64_t a, uint64_t b) { return static_cast<double>(a) / static_cast<double>(std::max<uint64_t>(b, 1)); };
     const double at_p50 = ratio(chain3.p50, one.p50);
+    const char* verdict = !like_for_like ? "not judged: each link adds to the document" : at_p50 < 3.0 ? "met" : "NOT met";
     std::printf("- chain of three (%s) against one: overhead p50 %.1f vs %.1f µs = %.2fx (target < 3x): %s; p95 %.1f "
                 "vs %.1f µs = %.2fx; total p50 %.1f vs %.1f µs\n",
-                what, us(chain3.p50), us(one.p50), at_p50, at_p50 < 3.0 ? "met" : "NOT met", us(chain3.p95), us(one.p95),
+                what, us(chain3.p50), us(one.p50), at_p50, verdict, us(chain3.p95), us(one.p95),
                 ratio(chain3.p95, one.p95), us(chain3_total.p50), us(one_total_q.p50));
   };
   chain_line("kiln-reactor, MessagePack, examples/chain_link, 3-line cart", link_chain_overhead, link_one_overhead,
-             link_chain_total, link_one_total);
+             link_chain_total, link_one_total, true);
   if (chain) {
     chain_line("wasi-command, JSON, tests/guests/platform_combine.wasm", chain_overhead, one_overhead, chain_total,
-               one_total);
+               one_total, false);
   } else {
     std::printf("- chain of three: not measured (%s not built: ninja kiln_test_guests)\n", chain_module.c_str());
   }

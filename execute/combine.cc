@@ -317,13 +317,16 @@ class Combiner {
     }
   }
 
+  // Written in place (no block string): this runs for every link of every call.
   void append_log(const ExecResult& run) {
     if (run.log.empty()) return;
-    std::string block = "[" + who(run) + "] " + run.log;
-    if (block.back() != '\n') block += '\n';
-    const uint64_t room = ep_.limits.max_log > result_.log.size() ? ep_.limits.max_log - result_.log.size() : 0;
-    if (block.size() > room || run.log_truncated) result_.log_truncated = true;
-    result_.log.append(block, 0, std::min<uint64_t>(room, block.size()));
+    std::string& log = result_.log;
+    const size_t before = log.size();
+    log.append("[").append(run.extension).append(" v").append(std::to_string(run.version)).append("] ").append(run.log);
+    if (log.back() != '\n') log += '\n';
+    const uint64_t room = std::max<uint64_t>(ep_.limits.max_log, before);
+    if (log.size() > room || run.log_truncated) result_.log_truncated = true;
+    if (log.size() > room) log.resize(room);
   }
 
   const CombinedCall& call_;
