@@ -10,7 +10,11 @@
 #
 #   bash scripts/bench-service.sh [BUILD_DIR]        (default: build)
 #
-# Knobs (environment): RUNS (1-thread calls, 20000), THREADS (client threads
+# ABI (environment) picks the discount's variant: reactor (default; the
+# kiln-reactor guest, checkout.product_discounts.reactor, the ABI kiln
+# recommends) or command (the wasi-command guest, checkout.product_discounts).
+# Both take and give JSON here.
+# Other knobs (environment): RUNS (1-thread calls, 20000), THREADS (client threads
 # of the concurrent rows, 4), DURATION (their seconds, 3), WORKERS (the
 # server's, 2), WRK_THREADS (1), WRK_CONNECTIONS (8), WRK_DURATION (5s).
 # Everything lives in a temporary folder, removed on exit; the tokens are
@@ -22,7 +26,13 @@ build=${1:-build}
 kiln="$build/kiln"
 bench="$build/bench/kiln_service_bench"
 example=examples/product_discount
-for tool in "$kiln" "$bench" "$build/examples/product_discount.wasm"; do
+case "${ABI:-reactor}" in
+  reactor) definition=extension_point_reactor.json module=product_discount_reactor.wasm
+           ep=checkout.product_discounts.reactor ;;
+  command) definition=extension_point.json module=product_discount.wasm ep=checkout.product_discounts ;;
+  *) echo "bench-service.sh: ABI is reactor or command" >&2; exit 1 ;;
+esac
+for tool in "$kiln" "$bench" "$build/examples/$module"; do
   [ -e "$tool" ] || { echo "bench-service.sh: $tool is missing (cmake --build $build)" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "bench-service.sh: wrk is missing (apt-get install wrk)" >&2; exit 1; }
@@ -40,15 +50,15 @@ socket="$work/kiln.sock"
 
 # The extension point with validation sampled off, and the guest deployed
 # to every scope.
-python3 - "$example/extension_point.json" "$work/extension_point.json" <<'PY'
+python3 - "$example/$definition" "$work/extension_point.json" <<'PY'
 import json, sys
 definition = json.load(open(sys.argv[1]))
 definition["validate_input"] = 0
 json.dump(definition, open(sys.argv[2], "w"))
 PY
 "$kiln" ep create --registry "$registry" "$work/extension_point.json" >/dev/null
-"$kiln" deploy --registry "$registry" "$build/examples/product_discount.wasm" \
-  --ep checkout.product_discounts --scope '*' --config @"$example/config.json" >/dev/null
+"$kiln" deploy --registry "$registry" "$build/examples/$module" \
+  --ep "$ep" --scope '*' --config @"$example/config.json" >/dev/null
 
 random_token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 exec_token=$(random_token)
@@ -76,14 +86,14 @@ echo "bench-service.sh: kiln serve (workers ${WORKERS:-2}) on $url and unix:$soc
 
 # wrk: a second's warm-up, then the measured run.
 wrk_args=(-t"${WRK_THREADS:-1}" -c"${WRK_CONNECTIONS:-8}")
-KILN_EXEC_TOKEN=$exec_token wrk "${wrk_args[@]}" -d1s -s bench/wrk/execute.lua "$url" -- "$example/input.json" >/dev/null
+KILN_EXEC_TOKEN=$exec_token wrk "${wrk_args[@]}" -d1s -s bench/wrk/execute.lua "$url" -- "$example/input.json" "$ep" >/dev/null
 echo "kiln-wrk-command: wrk ${wrk_args[*]} -d${WRK_DURATION:-5s}" > "$work/wrk.txt"
 KILN_EXEC_TOKEN=$exec_token wrk "${wrk_args[@]}" -d"${WRK_DURATION:-5s}" --latency -s bench/wrk/execute.lua "$url" \
-  -- "$example/input.json" >> "$work/wrk.txt"
+  -- "$example/input.json" "$ep" >> "$work/wrk.txt"
 echo "bench-service.sh: wrk's own summary:" >&2
 sed -n '/Thread Stats/,/Transfer/p' "$work/wrk.txt" >&2
 
-KILN_EXEC_TOKEN=$exec_token "$bench" --registry "$registry" --input "$example/input.json" \
+KILN_EXEC_TOKEN=$exec_token "$bench" --registry "$registry" --input "$example/input.json" --extension-point "$ep" \
   --url "$url" --unix "$socket" --runs "${RUNS:-20000}" --threads "${THREADS:-4}" --seconds "${DURATION:-3}" \
   --wrk-result "$work/wrk.txt"
 

@@ -321,6 +321,7 @@ class Service {
       : config_(config),
         admin_digest_(digest(config.admin_token)),
         execute_digest_(digest(config.execute_token)),
+        ioc_(config.workers + 1),
         registry_(std::move(registry)),
         executor_(std::move(executor)) {}
 
@@ -330,9 +331,9 @@ class Service {
   const ServeConfig& config() const { return config_; }
   bool draining() const { return draining_; }
   net::io_context& io() { return ioc_; }
-  void add_session(std::weak_ptr<SessionBase> session) { sessions_.push_back(std::move(session)); }
-  // On the I/O thread: answers inline (health, auth, refusals) or queues
-  // the work for a worker, which answers through `done`.
+  // On the thread that read the request: answers at once (health, auth,
+  // refusals), or runs the work there when a worker slot is free, or
+  // queues it for the next slot to come free; `done` takes the answer.
   void handle(Request&& req, Done done);
   void request_finished() { --active_; }
 
@@ -342,8 +343,10 @@ class Service {
   void begin_drain();
   void check_drained();
   void sweep();
-  bool enqueue(std::function<void()> job);
-  void worker_loop();
+  bool submit(std::function<void()> job);
+  bool try_claim_slot();
+  void run_in_slot(std::function<void()> job);
+  std::function<void()> next_queued();
 
   Response handle_admin(const Request& req, const Target& target);
   Response handle_execute(const Request& req, const std::string& extension_point, const std::string& scope);
@@ -352,7 +355,7 @@ class Service {
 
   ServeConfig config_;
   std::array<unsigned char, 32> admin_digest_, execute_digest_;
-  net::io_context ioc_{1};
+  net::io_context ioc_;
   std::optional<tcp::acceptor> tcp_acceptor_;
   std::optional<unix_proto::acceptor> unix_acceptor_;
   net::signal_set signals_{ioc_, SIGTERM, SIGINT};
@@ -360,14 +363,17 @@ class Service {
   std::optional<net::steady_timer> sweep_timer_;
   std::atomic<bool> draining_{false};
   std::atomic<int> active_{0};  // requests read and not yet answered
-  std::atomic<uint64_t> executing_{0};  // execute calls running on a worker
-  std::vector<std::weak_ptr<SessionBase>> sessions_;  // I/O thread only
+  std::atomic<uint64_t> executing_{0};  // execute calls running
+  std::mutex sessions_mutex_;
+  std::vector<std::weak_ptr<SessionBase>> sessions_;
 
+  // `workers` slots: a thread runs work only while it holds one, so of the
+  // workers + 1 threads running the event loop one is always free to read,
+  // refuse and answer health checks.
+  std::atomic<int> busy_slots_{0};
   std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
   std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> threads_;
 
   std::mutex scope_mutex_;
   std::unordered_map<std::string, int> scope_calls_;  // execute calls queued or running, per scope
@@ -378,14 +384,16 @@ class Service {
   // Uploaded modules not yet deployed (deployed ones are in the registry).
 };
 
-// One connection. Its reads, and the writes of answers given on the I/O
-// thread, run there. An answer a worker produced is written by the worker
-// itself, which then starts the next read: the socket usually takes the
-// whole answer at once, so the I/O thread is not woken for either (two
-// thread wake-ups per call fewer; on a VM each costs an interrupt). While a
-// worker has the request no operation is pending on the socket, so the
-// worker is its only user, except for the sweep and the drain on the I/O
-// thread: `mutex_` orders those against the worker's answer.
+// One connection, on a strand of its own: its reads, and the work and
+// answer of a request run there when a worker slot is free, on whichever
+// event-loop thread read it — no hand-off to another thread (each costs a
+// wake-up, tens of µs on a VM). A request that had to queue is run and
+// answered by the thread that takes it from the queue, which writes the
+// answer itself and starts the next read: the socket usually takes the
+// whole answer at once. While the work runs no operation is pending on
+// the socket, so its runner is the socket's only user, except for the
+// sweep and the drain, which post their checks to the strand and take
+// `mutex_` there, as every answer does.
 //
 // Deadlines are a time stored per session, checked by the Service's sweep a
 // few times per read_timeout, rather than a timer armed per operation (a
@@ -406,16 +414,20 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void start() { read_next(); }
 
   void close_if_idle() override {
-    std::lock_guard lock(mutex_);
-    if (idle_) close();
+    net::post(socket_.get_executor(), [self = this->shared_from_this()] {
+      std::lock_guard lock(self->mutex_);
+      if (self->idle_) self->close();
+    });
   }
 
   void close_if_late(Clock::time_point now) override {
-    std::lock_guard lock(mutex_);
-    if (now >= deadline_) close();
+    net::post(socket_.get_executor(), [self = this->shared_from_this(), now] {
+      std::lock_guard lock(self->mutex_);
+      if (now >= self->deadline_) self->close();
+    });
   }
 
-  // The answer to the request last read, from a worker or the I/O thread.
+  // The answer to the request last read, from the thread that ran it.
   void answer(Response&& res) {
     std::lock_guard lock(mutex_);
     write(std::make_shared<Response>(std::move(res)), true);
@@ -550,9 +562,12 @@ void Service::accept(typename Protocol::acceptor& acceptor) {
     if (draining_ || !acceptor.is_open()) return;
     if (!ec) {
       auto session = std::make_shared<Session<Protocol>>(std::move(s), *this);
-      // Drop the ended sessions now and then.
-      if (sessions_.size() > 256) std::erase_if(sessions_, [](auto& weak) { return weak.expired(); });
-      sessions_.push_back(session);
+      {
+        std::lock_guard lock(sessions_mutex_);
+        // Drop the ended sessions now and then.
+        if (sessions_.size() > 256) std::erase_if(sessions_, [](auto& weak) { return weak.expired(); });
+        sessions_.push_back(session);
+      }
       session->start();
     }
     accept<Protocol>(acceptor);
@@ -600,7 +615,6 @@ Result<void> Service::listen() {
 }
 
 void Service::run() {
-  for (int i = 0; i < config_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
   sweep_timer_.emplace(ioc_);
   sweep();
   if (tcp_acceptor_) accept<tcp>(*tcp_acceptor_);
@@ -608,13 +622,9 @@ void Service::run() {
   signals_.async_wait([this](beast::error_code ec, int) {
     if (!ec) begin_drain();
   });
+  for (int i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { ioc_.run(); });
   ioc_.run();
-  {
-    std::lock_guard lock(queue_mutex_);
-    stopping_ = true;
-  }
-  queue_cv_.notify_all();
-  for (std::thread& worker : workers_) worker.join();
+  for (std::thread& thread : threads_) thread.join();
   if (unix_acceptor_) ::unlink(config_.unix_socket.c_str());
   std::printf("kiln serve: stopped\n");
   std::fflush(stdout);
@@ -627,6 +637,7 @@ void Service::begin_drain() {
   beast::error_code ec;
   if (tcp_acceptor_) tcp_acceptor_->close(ec);
   if (unix_acceptor_) unix_acceptor_->close(ec);
+  std::lock_guard lock(sessions_mutex_);
   for (auto& weak : sessions_) {
     if (auto session = weak.lock()) session->close_if_idle();
   }
@@ -650,9 +661,12 @@ void Service::check_drained() {
 // (so a slow client is dropped at most an eighth of it late).
 void Service::sweep() {
   const auto now = Clock::now();
-  std::erase_if(sessions_, [](auto& weak) { return weak.expired(); });
-  for (auto& weak : sessions_) {
-    if (auto session = weak.lock()) session->close_if_late(now);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    std::erase_if(sessions_, [](auto& weak) { return weak.expired(); });
+    for (auto& weak : sessions_) {
+      if (auto session = weak.lock()) session->close_if_late(now);
+    }
   }
   auto period = std::clamp<std::chrono::milliseconds>(config_.read_timeout / 8, std::chrono::milliseconds(10),
                                                       std::chrono::milliseconds(1000));
@@ -662,27 +676,54 @@ void Service::sweep() {
   });
 }
 
-bool Service::enqueue(std::function<void()> job) {
+// Runs `job` here when a slot is free, else queues it (false: the queue
+// is full). A slot may come free between the failed claim and the push,
+// its holder seeing no queue: claim again after pushing, so that what is
+// queued never waits for a slot nobody holds.
+bool Service::submit(std::function<void()> job) {
+  if (try_claim_slot()) {
+    run_in_slot(std::move(job));
+    return true;
+  }
   {
     std::lock_guard lock(queue_mutex_);
     if (queue_.size() >= static_cast<size_t>(config_.queue)) return false;
     queue_.push_back(std::move(job));
   }
-  queue_cv_.notify_one();
+  if (try_claim_slot()) run_in_slot(nullptr);
   return true;
 }
 
-void Service::worker_loop() {
+bool Service::try_claim_slot() {
+  int busy = busy_slots_.load(std::memory_order_relaxed);
+  while (busy < config_.workers) {
+    if (busy_slots_.compare_exchange_weak(busy, busy + 1, std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
+std::function<void()> Service::next_queued() {
+  std::lock_guard lock(queue_mutex_);
+  if (queue_.empty()) return nullptr;
+  std::function<void()> job = std::move(queue_.front());
+  queue_.pop_front();
+  return job;
+}
+
+// Runs `job` (if any), then what is queued, then gives the slot back;
+// rechecks the queue after giving it back, for a push that found every
+// slot taken just before.
+void Service::run_in_slot(std::function<void()> job) {
   for (;;) {
-    std::function<void()> job;
+    if (job) job();
+    job = next_queued();
+    if (job) continue;
+    busy_slots_.fetch_sub(1, std::memory_order_release);
     {
-      std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      std::lock_guard lock(queue_mutex_);
       if (queue_.empty()) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
     }
-    job();
+    if (!try_claim_slot()) return;
   }
 }
 
@@ -768,7 +809,7 @@ void Service::handle(Request&& req_in, Done done) {
       std::lock_guard lock(scope_mutex_);
       if (--scope_calls_[scope] == 0) scope_calls_.erase(scope);
     };
-    bool queued = enqueue([this, req, extension_point, scope, done, release_scope] {
+    bool queued = submit([this, req, extension_point, scope, done, release_scope] {
       Response res = handle_execute(*req, extension_point, scope);
       release_scope();
       done(std::move(res));
@@ -782,7 +823,7 @@ void Service::handle(Request&& req_in, Done done) {
 
   if (path.starts_with("/v1/")) {
     if (auto refused = check_token(*req, admin_digest_)) return done(std::move(*refused));
-    bool queued = enqueue([this, req, target, done] {
+    bool queued = submit([this, req, target, done] {
       Response res = [&] {
         std::lock_guard lock(registry_mutex_);
         try {
