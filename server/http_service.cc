@@ -346,6 +346,7 @@ class Service {
   bool submit(std::function<void()> job);
   bool try_claim_slot();
   void run_in_slot(std::function<void()> job);
+  void continue_in_slot();
   std::function<void()> next_queued();
 
   Response handle_admin(const Request& req, const Target& target);
@@ -690,7 +691,7 @@ bool Service::submit(std::function<void()> job) {
     if (queue_.size() >= static_cast<size_t>(config_.queue)) return false;
     queue_.push_back(std::move(job));
   }
-  if (try_claim_slot()) run_in_slot(nullptr);
+  if (try_claim_slot()) continue_in_slot();
   return true;
 }
 
@@ -710,14 +711,28 @@ std::function<void()> Service::next_queued() {
   return job;
 }
 
-// Runs `job` (if any), then what is queued, then gives the slot back;
-// rechecks the queue after giving it back, for a push that found every
-// slot taken just before.
 void Service::run_in_slot(std::function<void()> job) {
+  job();
+  continue_in_slot();
+}
+
+// Holding a slot: the next queued job runs in a handler of its own, so the
+// thread goes back to the event loop between jobs and the connection whose
+// request it ran inline reads on at once (draining the queue inline starved
+// it under load: 10 ms p95 with wrk). No queue: the slot is given back,
+// and the queue checked again for a push that found every slot taken.
+void Service::continue_in_slot() {
   for (;;) {
-    if (job) job();
-    job = next_queued();
-    if (job) continue;
+    {
+      std::lock_guard lock(queue_mutex_);
+      if (!queue_.empty()) {
+        net::post(ioc_, [this] {
+          if (auto job = next_queued()) job();
+          continue_in_slot();
+        });
+        return;
+      }
+    }
     busy_slots_.fetch_sub(1, std::memory_order_release);
     {
       std::lock_guard lock(queue_mutex_);
