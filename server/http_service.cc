@@ -336,6 +336,7 @@ class Service {
   // queues it for the next slot to come free; `done` takes the answer.
   void handle(Request&& req, Done done);
   void request_finished() { --active_; }
+  void connection_closed() { --connections_; }
 
  private:
   template <class Protocol>
@@ -365,6 +366,7 @@ class Service {
   std::atomic<bool> draining_{false};
   std::atomic<int> active_{0};  // requests read and not yet answered
   std::atomic<uint64_t> executing_{0};  // execute calls running
+  std::atomic<int> connections_{0};     // sessions alive
   std::mutex sessions_mutex_;
   std::vector<std::weak_ptr<SessionBase>> sessions_;
 
@@ -404,6 +406,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  public:
   using Socket = typename Protocol::socket;
 
+  ~Session() override { service_.connection_closed(); }
+
+  // The Service counted it before making it.
   Session(Socket socket, Service& service) : socket_(std::move(socket)), service_(service) {
     beast::error_code ec;
     // Answers are written whole; don't let Nagle hold a tail back.
@@ -557,11 +562,31 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::mutex mutex_;
 };
 
+// A connection over max_connections gets this and is closed, written
+// without waiting (a client that does not read it loses it).
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nServer: kiln\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+    "Connection: close\r\nContent-Length: 73\r\n\r\n"
+    R"({"code":"overloaded","message":"too many connections open; retry later."})";
+
 template <class Protocol>
 void Service::accept(typename Protocol::acceptor& acceptor) {
   acceptor.async_accept(net::make_strand(ioc_), [this, &acceptor](beast::error_code ec, typename Protocol::socket s) {
     if (draining_ || !acceptor.is_open()) return;
-    if (!ec) {
+    if (ec) {
+      // Out of descriptors (or memory): accepting again at once would spin.
+      auto timer = std::make_shared<net::steady_timer>(ioc_, std::chrono::milliseconds(50));
+      timer->async_wait([this, &acceptor, timer](beast::error_code) { accept<Protocol>(acceptor); });
+      return;
+    }
+    if (connections_.fetch_add(1) >= config_.max_connections) {
+      --connections_;
+      beast::error_code ignored;
+      s.non_blocking(true, ignored);
+      s.write_some(net::buffer(kTooManyConnections.data(), kTooManyConnections.size()), ignored);
+      s.shutdown(Protocol::socket::shutdown_both, ignored);
+      s.close(ignored);
+    } else {
       auto session = std::make_shared<Session<Protocol>>(std::move(s), *this);
       {
         std::lock_guard lock(sessions_mutex_);
@@ -763,6 +788,7 @@ std::optional<Response> Service::check_token(const Request& req, const std::arra
 Response Service::metrics() {
   ServerGauges gauges;
   gauges.in_flight = executing_.load();
+  gauges.connections = static_cast<uint64_t>(connections_.load());
   {
     std::lock_guard lock(queue_mutex_);
     gauges.queue_depth = queue_.size();

@@ -164,6 +164,8 @@ std::string render_prometheus(const std::vector<execute::StageStats>& stats, con
   Sample(out, "kiln_in_flight_calls").value(gauges.in_flight);
   header(out, "kiln_queue_depth", "gauge", "Requests waiting for a worker.");
   Sample(out, "kiln_queue_depth").value(gauges.queue_depth);
+  header(out, "kiln_open_connections", "gauge", "Client connections open.");
+  Sample(out, "kiln_open_connections").value(gauges.connections);
   header(out, "kiln_scope_in_flight_calls", "gauge", "Executions running now, per scope that has any.");
   for (const auto& [scope, calls] : gauges.scope_in_flight) {
     Sample(out, "kiln_scope_in_flight_calls").label("scope", scope).value(calls);

@@ -30,6 +30,7 @@ namespace kiln::server {
 struct ServerGauges {
   uint64_t in_flight = 0;    // executions running now
   uint64_t queue_depth = 0;  // requests accepted and waiting for a worker
+  uint64_t connections = 0;  // client connections open
   // Free-form pools by name (e.g. a connection pool): kiln_pool_instances{pool="name"}.
   std::vector<std::pair<std::string, uint64_t>> pool_sizes;
   // The executor's instance pools, from Executor::pool_stats().

@@ -79,11 +79,13 @@ Result<void> load_config_file(const std::string& path, ServeConfig& config) {
       auto d = parse_duration(v, option);
       if (!d) return fail(d.error());
       config.replay_slow = *d;
-    } else if (key == "workers" || key == "queue" || key == "per_scope_limit") {
+    } else if (key == "workers" || key == "queue" || key == "per_scope_limit" || key == "max_connections") {
       auto n = positive(v, option, key == "workers" ? 256 : 1000000);
       if (!n) return fail(n.error());
-      (key == "workers" ? config.workers : key == "queue" ? config.queue : config.per_scope_limit) =
-          static_cast<int>(*n);
+      (key == "workers" ? config.workers
+       : key == "queue" ? config.queue
+       : key == "per_scope_limit" ? config.per_scope_limit
+                                  : config.max_connections) = static_cast<int>(*n);
     } else if (key == "max_body" || key == "max_module_body") {
       auto n = positive(v, option, uint64_t{1} << 30);
       if (!n) return fail(n.error());
@@ -98,7 +100,7 @@ Result<void> load_config_file(const std::string& path, ServeConfig& config) {
       config.read_timeout = *d;
     } else {
       return config_error(option + ": unknown option (known: listen, unix, tokens_file, registry, workers, queue, "
-                                   "per_scope_limit, max_body, max_module_body, max_header, read_timeout, replay_dir, "
+                                   "per_scope_limit, max_connections, max_body, max_module_body, max_header, read_timeout, replay_dir, "
                                    "replay_max_files, replay_max_bytes, replay_slow)");
     }
   }

@@ -93,6 +93,7 @@ class PrometheusMetricsTest : public PlatformTest {
     server::ServerGauges gauges;
     gauges.in_flight = 3;
     gauges.queue_depth = 7;
+    gauges.connections = 5;
     gauges.pool_sizes = {{"http \"workers\"", 4}};
     gauges.scope_in_flight = {{"shop-1", 2}};
     return server::render_prometheus(executor(), gauges);
@@ -188,6 +189,7 @@ TEST_F(PrometheusMetricsTest, CountsMatchTheExecutionsRun) {
 
   EXPECT_EQ(page.at("kiln_in_flight_calls"), 3);
   EXPECT_EQ(page.at("kiln_queue_depth"), 7);
+  EXPECT_EQ(page.at("kiln_open_connections"), 5);
   EXPECT_EQ(page.at(R"(kiln_scope_in_flight_calls{scope="shop-1"})"), 2);
 
   // One HELP and one TYPE per family, before its samples.
@@ -201,6 +203,7 @@ TEST_F(PrometheusMetricsTest, CountsMatchTheExecutionsRun) {
   EXPECT_EQ(types["kiln_pool_instances gauge"], 1);
   EXPECT_EQ(types["kiln_in_flight_calls gauge"], 1);
   EXPECT_EQ(types["kiln_queue_depth gauge"], 1);
+  EXPECT_EQ(types["kiln_open_connections gauge"], 1);
   EXPECT_EQ(types["kiln_scope_in_flight_calls gauge"], 1);
   EXPECT_LT(text.find("# TYPE kiln_execute_stage_seconds histogram"), text.find("kiln_execute_stage_seconds_bucket"));
 }
