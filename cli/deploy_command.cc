@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/platform_common.h"
 #include "deploy/extension_deploy.h"
+#include "host/function_providers.h"
 
 namespace kiln::cli {
 namespace {
@@ -25,6 +26,7 @@ struct DeployOptions {
   int64_t priority = 0;
   int64_t to = 0;
   int canary = 0;  // deploy: a canary for this percentage of scopes; canary: the new share
+  std::string providers;  // deploy: where a Shopify function's provider is read from
 };
 
 std::string joined(const std::vector<std::string>& items) {
@@ -50,7 +52,16 @@ void print_deployed(const deploy::ExtensionDeployResult& deployed) {
   for (const ExportDesc& export_ : module.info.exports) exports.push_back(export_.name);
   std::printf("  imports  %s\n", joined(imports).c_str());
   std::printf("  exports  %s\n", joined(exports).c_str());
-  if (module.backend == BackendKind::Interp) {
+  if (deployed.provider) {
+    const deploy::PreparedModule& provider = *deployed.provider;
+    std::printf("  provider %s, sha256:%s, %llu bytes, stored with it; %s\n", ext.provider.c_str(),
+                provider.sha256.c_str(), static_cast<unsigned long long>(provider.size),
+                provider.backend == BackendKind::Interp ? ("runs on the interpreter: " + provider.interp_reason).c_str()
+                                                        : "aot");
+  }
+  if (deployed.provider && deployed.provider->backend == BackendKind::Interp) {
+    std::printf("  backend  interp, with its provider\n");
+  } else if (module.backend == BackendKind::Interp) {
     std::printf("  backend  interp (AOT cannot run it: %s)\n", module.interp_reason.c_str());
   } else if (module.artifact_cached) {
     std::printf("  backend  aot (artifact cached, no compile)\n");
@@ -79,6 +90,7 @@ int run_deploy(const DeployOptions& options) {
   request.config = config;
   request.priority = options.priority;
   if (options.canary != 0) request.canary_percent = options.canary;
+  request.providers_dir = host::provider_directory(options.providers);
   request.who = registry::current_user();
   auto deployed = deploy::deploy_extension(*registry, *bytes, request);
   if (!deployed) return report(deployed.error());
@@ -194,6 +206,9 @@ void add_deploy_commands(CLI::App& app, int& exit_code) {
                      "go live as a canary for this percentage of scopes (1-100; chosen by a stable hash of the "
                      "scope), beside the live version")
       ->check(CLI::Range(1, 100));
+  deploy->add_option("--providers", options->providers,
+                     "where a Shopify function's provider module is read from (<import module>.wasm); default "
+                     "$KILN_PROVIDERS. The provider is stored with the function");
   add_registry_option(deploy, options->registry);
   deploy->callback([options, &exit_code] { exit_code = run_deploy(*options); });
 

@@ -84,16 +84,8 @@ Result<void> check_input_json(const std::string& input, const std::string& where
                                                  std::to_string(line) + " column " + std::to_string(column));
 }
 
-// The function and its provider, compiled on one engine: kiln's AOT backend
-// cannot link an AOT instance to one on the interpreter. Two kinds of
-// provider stay on the interpreter, and the function with them:
-//  - SIMD ones (javy_quickjs_provider_v2/v3, shopify_functions_javy_v1),
-//    which WABT 1.0.32's C writer cannot translate;
-//  - QuickJS-sized ones (over kLargestAotProvider): wasm2c makes 13+ MB of
-//    C of them, more than the C compiler builds within the 120 s the AOT
-//    backend allows it (measured: javy_quickjs_provider_v1).
-constexpr uint64_t kLargestAotProvider = uint64_t{1} << 20;
-
+// The function and its provider, compiled on one engine
+// (host::kLargestAotProvider says which providers stay on the interpreter).
 struct Loaded {
   Module function;
   std::unique_ptr<host::FunctionProviders> providers;
@@ -110,7 +102,7 @@ Result<Loaded> load_on(BackendKind backend, const std::string& function_path, co
 bool provider_is_large(const std::string& directory, const std::string& name) {
   std::error_code ec;
   uint64_t size = std::filesystem::file_size(std::filesystem::path(directory) / (name + ".wasm"), ec);
-  return !ec && size > kLargestAotProvider;
+  return !ec && size > host::kLargestAotProvider;
 }
 
 Result<Loaded> load(const FunctionRunOptions& options) {

@@ -7,6 +7,7 @@
 
 #include "base/crash_point.h"
 #include "base/json_scan.h"
+#include "base/function_provider_names.h"
 
 namespace kiln::deploy {
 
@@ -46,6 +47,46 @@ Result<std::string> normalize_config(const registry::ExtensionPoint& ep, const s
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+namespace {
+
+struct ResolvedProvider {
+  std::string name;
+  std::vector<uint8_t> bytes;
+  std::optional<PreparedModule> prepared;  // unset: the module links no provider
+};
+
+// The provider a Shopify function imports, read from the request's folder
+// and put through the same pipeline (validated, instrumented, compiled
+// and cached). QuickJS-sized providers stay on the interpreter, and the
+// function runs there with them (base::kLargestAotProvider).
+Result<ResolvedProvider> prepare_provider(const PreparedModule& function, const ExtensionDeployRequest& request,
+                                          const std::string& cache_dir) {
+  ResolvedProvider resolved;
+  auto name = base::function_provider(function.info);
+  if (!name) return name.error();
+  if (!*name) return resolved;
+  resolved.name = **name;
+  auto bytes = base::read_provider(request.providers_dir, resolved.name);
+  if (!bytes) return make_error(bytes.error().kind, request.module_name + ": " + bytes.error().message,
+                                bytes.error().where);
+  resolved.bytes = std::move(*bytes);
+  PipelineOptions options;
+  options.name = resolved.name + ".wasm";
+  options.max_module_bytes = uint64_t{64} << 20;
+  options.cache_dir = cache_dir;
+  options.compile_aot = resolved.bytes.size() <= base::kLargestAotProvider;
+  auto prepared = prepare_module(resolved.bytes, options);
+  if (!prepared) return make_error(prepared.error().kind, "provider " + resolved.name + ": " + prepared.error().message);
+  if (!options.compile_aot) {
+    prepared->interp_reason = "a provider over " + std::to_string(base::kLargestAotProvider) +
+                              " bytes: wasm2c's C of it is more than the C compiler builds in time";
+  }
+  resolved.prepared = std::move(*prepared);
+  return resolved;
+}
+
+}  // namespace
+
 Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std::span<const uint8_t> bytes,
                                                const ExtensionDeployRequest& request) {
   base::crash_point("deploy.start");
@@ -72,6 +113,8 @@ Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std
   };
   auto prepared = prepare_module(bytes, options);
   if (!prepared) return prepared.error();
+  auto provider = prepare_provider(*prepared, request, registry.cache_dir());
+  if (!provider) return provider.error();
   base::crash_point("deploy.compiled");
 
   registry::DeployRecord record;
@@ -85,9 +128,14 @@ Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std
   record.bytes = bytes;
   record.who = request.who;
   record.canary_percent = request.canary_percent;
+  if (provider->prepared) {
+    record.provider = provider->name;
+    record.provider_module = compile_record(*provider->prepared);
+    record.provider_bytes = provider->bytes;
+  }
   auto extension = registry.deploy(record);
   if (!extension) return extension.error();
-  return ExtensionDeployResult{std::move(*extension), std::move(*prepared)};
+  return ExtensionDeployResult{std::move(*extension), std::move(*prepared), std::move(provider->prepared)};
 }
 
 }  // namespace kiln::deploy

@@ -30,11 +30,16 @@ struct ExtensionDeployRequest {
   std::string who;
   // Go live as a canary for this percentage of the scopes (registry.h).
   std::optional<int> canary_percent;
+  // Where a Shopify function's provider module is read from
+  // (<dir>/<import module>.wasm); it is compiled and stored with the
+  // function, so executors never read this folder.
+  std::string providers_dir;
 };
 
 struct ExtensionDeployResult {
   registry::Extension extension;
   PreparedModule module;
+  std::optional<PreparedModule> provider;  // the provider it links, when it links one
 };
 
 Result<ExtensionDeployResult> deploy_extension(registry::Registry& registry, std::span<const uint8_t> bytes,

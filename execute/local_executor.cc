@@ -16,6 +16,9 @@
 #include "execute/lineup.h"
 #include "execute/wasi_command.h"
 #include "execute/worker_pool.h"
+#include "base/json_msgpack.h"
+#include "host/function_memory_io.h"
+#include "host/function_providers.h"
 #include "host/kiln_abi.h"
 #include "kiln/kiln.hpp"
 #include "kiln/wasi.h"
@@ -63,7 +66,12 @@ void record_link_run(EpStats& stats, const ExecResult& result) {
 // it, and the last call to return releases its instances and artifact.
 struct LoadedModule {
   std::optional<Module> module;
-  std::shared_ptr<InstancePool> pool;
+  std::shared_ptr<InstancePool> pool;  // null for a function with a provider (a Store per call)
+  // A Shopify function's provider (deploy/extension_deploy.h), on the
+  // function's engine.
+  std::optional<Module> provider;
+  std::string provider_name;
+  bool provider_memory_io = false, provider_messagepack = false;
   bool imports_wasi = false;  // a kiln-reactor guest its extension point lets use WASI: it gets a context
   // The first binding that loaded it, for pool_stats().
   std::string extension_point, extension, module_sha256;
@@ -135,6 +143,19 @@ void append_wasi_log(const registry::ExtensionPoint& ep, const host::WasiContext
 }
 
 // What every run of a binding says about it, before it runs.
+// A wasi-command guest's output checked and taken in the caller's format.
+void take_command_output(const registry::ExtensionPoint& ep, ExecResult& result, const CallOptions& options) {
+  if (result.status != ExecStatus::Ok) return;
+  auto taken = take_guest_output(ep, result.output, options.output_format, result.output, &result.output_is_plain_object);
+  if (!taken) {
+    result.status = ExecStatus::InvalidOutput;
+    result.error = taken.error();
+    return;
+  }
+  result.output_format = options.output_format;
+  if (options.output_format != ep.format) result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
+}
+
 void describe_binding(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult& result,
                       bool with_module = true) {
   const registry::Extension& ext = binding.extension;
@@ -146,7 +167,8 @@ void describe_binding(const registry::ExtensionPoint& ep, const Binding& binding
   if (!with_module) return;
   result.module_sha256 = ext.module.sha256;
   result.module_size = ext.module.size;
-  result.backend = ext.module.backend;
+  // A function runs on its provider's backend (load_function).
+  result.backend = !ext.provider.empty() && ext.provider_module.backend == "interp" ? "interp" : ext.module.backend;
 }
 
 }  // namespace
@@ -205,6 +227,14 @@ struct LocalExecutor::Impl {
                          std::span<const uint8_t> input, Clock::time_point& mark, const CallOptions& options);
   ExecResult run_reactor(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
                          std::span<const uint8_t> input, Clock::time_point& mark, const CallOptions& options);
+  ExecResult run_function(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult result,
+                          std::string input, Clock::time_point& mark, const CallOptions& options);
+  // The interpreter engine, made on first use: a function whose provider
+  // stays on the interpreter runs there with it.
+  Result<Engine> interp_engine();
+  Result<std::shared_ptr<LoadedModule>> load_function(const registry::Extension& ext, const std::vector<uint8_t>& bytes,
+                                                      const std::string& name);
+  std::optional<Engine> interp;
 };
 
 // Definitions are parsed (their schemas compiled) once per version.
@@ -225,7 +255,7 @@ std::shared_ptr<Binding> LocalExecutor::Impl::make_binding(const registry::Exten
   binding->extension = ext;
   binding->config_json = ext.config.empty() ? "{}" : ext.config;
   if (ep.format == base::DataFormat::Msgpack) binding->config_msgpack = config_as_msgpack(binding->config_json);
-  std::string key = ep.name + "@" + std::to_string(ep.version) + "@" + ext.module.sha256;
+  std::string key = ep.name + "@" + std::to_string(ep.version) + "@" + ext.module.sha256 + "@" + ext.provider_module.sha256;
   if (auto found = modules.find(key); found != modules.end()) {
     if (auto alive = found->second.lock()) {
       binding->loaded = std::move(alive);
@@ -239,6 +269,13 @@ std::shared_ptr<Binding> LocalExecutor::Impl::make_binding(const registry::Exten
   auto bytes = registry->module_bytes(ext.module.sha256);
   if (!bytes) return fail(bytes.error());
   std::string name = ext.name + " v" + std::to_string(ext.version);
+  if (!ext.provider.empty()) {
+    auto loaded = load_function(ext, *bytes, name);
+    if (!loaded) return fail(loaded.error());
+    modules[key] = *loaded;
+    binding->loaded = std::move(*loaded);
+    return binding;
+  }
   auto module = Module::compile(*engine, *bytes, name);
   if (!module) return fail(module.error());
   auto pre = InstancePre::create(*module, linker);
@@ -262,6 +299,46 @@ std::shared_ptr<Binding> LocalExecutor::Impl::make_binding(const registry::Exten
   modules[key] = loaded;
   binding->loaded = std::move(loaded);
   return binding;
+}
+
+Result<Engine> LocalExecutor::Impl::interp_engine() {
+  if (!interp) {
+    auto made = Engine::create(EngineConfig{.backend = BackendKind::Interp});
+    if (!made) return made.error();
+    interp = std::move(*made);
+  }
+  return *interp;
+}
+
+// A Shopify function and the provider its deploy stored: both on the
+// provider's backend (host::kLargestAotProvider), not pooled.
+Result<std::shared_ptr<LoadedModule>> LocalExecutor::Impl::load_function(const registry::Extension& ext,
+                                                                          const std::vector<uint8_t>& bytes,
+                                                                          const std::string& name) {
+  auto provider_bytes = registry->module_bytes(ext.provider_module.sha256);
+  if (!provider_bytes) return provider_bytes.error();
+  Engine on = *engine;
+  if (ext.provider_module.backend == "interp") {
+    auto made = interp_engine();
+    if (!made) return made.error();
+    on = *made;
+  }
+  auto provider = Module::compile(on, *provider_bytes, ext.provider + ".wasm");
+  if (!provider) return provider.error();
+  auto module = Module::compile(on, bytes, name);
+  if (!module) return module.error();
+  auto loaded = std::make_shared<LoadedModule>();
+  loaded->module = std::move(*module);
+  loaded->provider = std::move(*provider);
+  loaded->provider_name = ext.provider;
+  loaded->provider_memory_io = host::provider_uses_memory_io(ext.provider);
+  loaded->provider_messagepack = host::provider_uses_messagepack(ext.provider);
+  loaded->imports_wasi = true;
+  loaded->extension_point = ext.extension_point;
+  loaded->extension = ext.name;
+  loaded->version = ext.version;
+  loaded->module_sha256 = ext.module.sha256;
+  return loaded;
 }
 
 Result<void> LocalExecutor::Impl::refresh(bool force) {
@@ -578,6 +655,7 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   const uint64_t stdin_bytes = stdin_data.size();
   result.bytes_copied[static_cast<int>(Stage::Serialize)] += planned->converted_bytes + stdin_bytes;
   end_stage(result, Stage::Serialize, mark);
+  if (binding.loaded->provider) return run_function(ep, binding, std::move(result), std::move(stdin_data), mark, options);
 
   std::optional<Trap> init_trap;
   auto lease = binding.loaded->pool->acquire(&init_trap);
@@ -596,18 +674,69 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   lease->release();
   result.bytes_copied[static_cast<int>(Stage::ReadOutput)] += result.output.size();
   end_stage(result, Stage::ReadOutput, mark);
+  take_command_output(ep, result, options);
+  end_stage(result, Stage::ValidateOutput, mark);
+  return result;
+}
 
-  if (result.status == ExecStatus::Ok) {
-    auto taken = take_guest_output(ep, result.output, options.output_format, result.output,
-                                   &result.output_is_plain_object);
-    if (!taken) {
-      result.status = ExecStatus::InvalidOutput;
-      result.error = taken.error();
-    } else {
-      result.output_format = options.output_format;
-      if (options.output_format != ep.format) result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
+// A Shopify function and its provider, in a Store of their own per call as
+// Shopify runs them (no pool yet): the provider instantiated and linked
+// first, the input in MessagePack where the provider speaks it, through
+// the provider's memory where it takes it so (host/function_memory_io.h).
+// One fuel budget, deadline and memory limit cover both modules.
+ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep, const Binding& binding,
+                                             ExecResult result, std::string input, Clock::time_point& mark,
+                                             const CallOptions& options) {
+  const LoadedModule& loaded = *binding.loaded;
+  if (loaded.provider_messagepack) {
+    auto packed = base::json_to_msgpack(input, ErrorKind::InvalidInput, "input");
+    if (!packed) return failed(std::move(result), ExecStatus::InvalidInput, packed.error());
+    input = std::move(*packed);
+  }
+  Store store(loaded.module->engine());
+  store.limits().max_memory_bytes = ep.limits.memory;
+  store.limits().timeout = result.time_limit;
+  auto context = attach_call_io(store, ep, binding.extension, loaded.provider_memory_io ? "" : input,
+                                result.fuel_limit, options.tape);
+  Linker linker;
+  host::add_wasi(linker);
+  auto provider = host::link_provider(loaded.provider_name, *loaded.provider, store, linker);
+  if (!provider) return failed(std::move(result), ExecStatus::Error, provider.error());
+  auto instance = store.instantiate(*loaded.module, linker);
+  if (!instance) return failed(std::move(result), ExecStatus::Error, instance.error());
+  if (loaded.provider_memory_io) {
+    if (auto written = host::write_memory_input(*provider, input); !written) {
+      return failed(std::move(result), ExecStatus::Error, written.error());
     }
   }
+  end_stage(result, Stage::Acquire, mark);
+
+  CallResult call = instance->call("_start", {});
+  end_stage(result, Stage::Run, mark);
+
+  read_call(ep, *context, call, result);
+  result.memory_peak_bytes = std::max<uint64_t>(result.memory_peak_bytes, provider->memory().size());
+  if (result.status == ExecStatus::Ok && loaded.provider_memory_io) {
+    auto produced = host::read_memory_output(*provider);
+    if (!produced) return failed(std::move(result), ExecStatus::InvalidOutput, produced.error());
+    const uint64_t room = ep.limits.max_log > result.log.size() ? ep.limits.max_log - result.log.size() : 0;
+    if (produced->logs.size() > room) result.log_truncated = true;
+    result.log.append(produced->logs, 0, room);
+    if (produced->output.size() > ep.limits.max_output) {
+      return failed(std::move(result), ExecStatus::InvalidOutput,
+                    make_error(ErrorKind::InvalidOutput, "output: over the extension point's limit of " +
+                                                             std::to_string(ep.limits.max_output) + " bytes"));
+    }
+    result.output = std::move(produced->output);
+  }
+  if (result.status == ExecStatus::Ok && loaded.provider_messagepack) {
+    auto json = base::msgpack_to_json(result.output, ErrorKind::InvalidOutput, "output");
+    if (!json) return failed(std::move(result), ExecStatus::InvalidOutput, json.error());
+    result.output = std::move(*json);
+  }
+  result.bytes_copied[static_cast<int>(Stage::ReadOutput)] += result.output.size();
+  end_stage(result, Stage::ReadOutput, mark);
+  take_command_output(ep, result, options);
   end_stage(result, Stage::ValidateOutput, mark);
   return result;
 }

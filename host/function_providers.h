@@ -17,7 +17,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "base/function_provider_names.h"
 #include "kiln/engine.h"
 #include "kiln/instance.h"
 #include "kiln/linker.h"
@@ -28,28 +30,20 @@
 
 namespace kiln::host {
 
-// True for the import module names function-runner knows:
-// javy_quickjs_provider_v1..v3, shopify_functions_javy_v1..v4 and
-// shopify_function_v1..v2.
-bool is_function_provider(std::string_view import_module);
+// The names, rules and files of providers (base/function_provider_names.h).
+using base::function_provider;
+using base::is_function_provider;
+using base::kLargestAotProvider;
+using base::provider_directory;
+using base::provider_uses_memory_io;
+using base::provider_uses_messagepack;
+using base::read_provider;
 
-// Providers that exchange input and output through their own memory
-// (shopify_functions_javy_v3 and later, shopify_function_v2 and later): a
-// function using one may not also import WASI, as function-runner rules.
-bool provider_uses_memory_io(std::string_view provider);
-
-// Providers whose functions read and write MessagePack instead of JSON
-// (function-runner's rule): shopify_function_v1 and later,
-// shopify_functions_javy_v2 and later.
-bool provider_uses_messagepack(std::string_view provider);
-
-// The one provider `function` imports, or nullopt. Refuses (Link) a module
-// importing two different providers, or a memory-I/O provider together
-// with WASI, naming the imports.
-Result<std::optional<std::string>> function_provider(const ModuleInfo& function);
-
-// The provider directory: `flag` when given, else $KILN_PROVIDERS, else empty.
-std::string provider_directory(const std::string& flag);
+// Instantiates `provider` (whose import module name is `name`) in `store`
+// with `linker` (which must already hold WASI, the provider's own imports),
+// then defines its exports in `linker` under `name`, and for
+// shopify_function_v1 the API its functions call through the host.
+Result<Instance> link_provider(const std::string& name, const Module& provider, Store& store, Linker& linker);
 
 class FunctionProviders {
  public:

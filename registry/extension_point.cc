@@ -9,6 +9,7 @@
 
 #include "base/json_scan.h"
 #include "base/units.h"
+#include "base/function_provider_names.h"
 #include "registry/chain_schemas.h"
 
 namespace kiln::registry {
@@ -335,6 +336,9 @@ bool ExtensionPoint::allows_import(std::string_view module, std::string_view nam
   if (imports_default && is_reactor() && module == kKilnImportModule) {
     return std::find(std::begin(kKilnImports), std::end(kKilnImports), name) != std::end(kKilnImports);
   }
+  // A wasi-command guest may link one of Shopify's providers: the deploy
+  // resolves it and stores it beside the module (docs/shopify-functions.md).
+  if (imports_default && !is_reactor() && base::is_function_provider(module)) return true;
   if (imports_default) return module == "wasi_snapshot_preview1" && !is_file_or_socket_call(name);
   return std::any_of(imports.begin(), imports.end(), [&](const ImportRule& rule) { return rule.allows(module, name); });
 }
@@ -351,12 +355,18 @@ Result<void> ExtensionPoint::check_module(const ModuleInfo& info, std::string_vi
     std::string why = !imports_default ? " (not in the extension point's imports)"
                       : is_reactor()   ? " (the kiln-reactor default allows kiln.log and WASI preview1 without "
                                          "files or sockets)"
-                                       : " (the default allows WASI preview1 without files or sockets)";
+                                       : " (the default allows WASI preview1 without files or sockets, and "
+                                         "Shopify's provider modules)";
     return make_error(ErrorKind::Contract, prefix + "imports " + forbidden + ", which extension point " + name +
                                                " does not allow" + why);
   }
   if (is_reactor()) {
     if (auto shape = check_reactor_shape(info, prefix, name); !shape) return shape.error();
+  }
+  // Two providers, or a memory-I/O provider with WASI, are refused as
+  // function-runner refuses them.
+  if (auto provider = base::function_provider(info); !provider) {
+    return make_error(ErrorKind::Contract, prefix + provider.error().message);
   }
   for (const ExportRule& rule : exports) {
     const ExportDesc* found = info.find_export(rule.name);

@@ -62,6 +62,12 @@ CREATE TABLE extensions(
 ALTER TABLE extensions ADD COLUMN canary_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE extensions ADD COLUMN canary_percent INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 2 -> 3: providers. A Shopify function's provider module (by its
+    // import name), resolved at deploy and stored beside it; '': none.
+    R"sql(
+ALTER TABLE extension_versions ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+ALTER TABLE extension_versions ADD COLUMN provider_sha256 TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int kSchemaVersion = sizeof kMigrations / sizeof kMigrations[0];
 
@@ -71,10 +77,12 @@ constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 constexpr const char* kExtensionColumns =
     "v.extension_point, v.scope, v.name, v.version, e.live_version, e.enabled, v.priority, v.config, "
     "v.extension_point_version, m.sha256, m.size, m.backend, m.interp_reason, m.compile_seconds, v.deployed_by, "
-    "v.deployed_at, e.canary_version, e.canary_percent";
+    "v.deployed_at, e.canary_version, e.canary_percent, v.provider, v.provider_sha256, coalesce(p.size, 0), "
+    "coalesce(p.backend, ''), coalesce(p.interp_reason, ''), coalesce(p.compile_seconds, 0)";
 constexpr const char* kExtensionJoin =
     " FROM extension_versions v JOIN extensions e ON e.extension_point = v.extension_point AND e.scope = v.scope "
-    "AND e.name = v.name JOIN modules m ON m.sha256 = v.module_sha256 ";
+    "AND e.name = v.name JOIN modules m ON m.sha256 = v.module_sha256 "
+    "LEFT JOIN modules p ON p.sha256 = v.provider_sha256 AND v.provider <> '' ";
 
 Extension read_extension(const Statement& row) {
   Extension ext;
@@ -96,6 +104,12 @@ Extension read_extension(const Statement& row) {
   ext.deployed_at = row.text(15);
   ext.canary_version = row.integer(16);
   ext.canary_percent = static_cast<int>(row.integer(17));
+  ext.provider = row.text(18);
+  ext.provider_module.sha256 = row.text(19);
+  ext.provider_module.size = static_cast<uint64_t>(row.integer(20));
+  ext.provider_module.backend = row.text(21);
+  ext.provider_module.interp_reason = row.text(22);
+  ext.provider_module.compile_seconds = row.real(23);
   return ext;
 }
 
@@ -273,6 +287,9 @@ Result<Extension> Registry::deploy(const DeployRecord& record) {
     }
   }
   if (auto stored = insert_module(record.module, record.bytes); !stored) return stored.error();
+  if (!record.provider.empty()) {
+    if (auto stored = insert_module(record.provider_module, record.provider_bytes); !stored) return stored.error();
+  }
   base::crash_point("registry.module_stored");
 
   auto next = db_->prepare(
@@ -284,7 +301,10 @@ Result<Extension> Registry::deploy(const DeployRecord& record) {
   int64_t version = next->integer(0);
 
   auto add_version =
-      db_->prepare(std::string("INSERT INTO extension_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ") + kNow + ")");
+      db_->prepare(std::string("INSERT INTO extension_versions (extension_point, scope, name, version, module_sha256, "
+                               "config, priority, extension_point_version, deployed_by, deployed_at, provider, "
+                               "provider_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ") +
+                   kNow + ", ?, ?)");
   if (!add_version) return add_version.error();
   add_version->bind(1, record.extension_point)
       .bind(2, record.scope)
@@ -294,7 +314,9 @@ Result<Extension> Registry::deploy(const DeployRecord& record) {
       .bind(6, record.config)
       .bind(7, record.priority)
       .bind(8, record.extension_point_version)
-      .bind(9, record.who);
+      .bind(9, record.who)
+      .bind(10, record.provider)
+      .bind(11, record.provider.empty() ? std::string() : record.provider_module.sha256);
   if (auto done = add_version->run(); !done) return done.error();
   base::crash_point("registry.version_stored");
 

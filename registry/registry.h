@@ -53,6 +53,11 @@ struct Extension {
   // `canary_percent` of the scopes, chosen by registry/canary_share.h.
   int64_t canary_version = 0;
   int canary_percent = 0;
+  // A Shopify function's provider (its import module name, e.g.
+  // javy_quickjs_provider_v1) and the provider module stored at deploy;
+  // empty: the module links none.
+  std::string provider;
+  ModuleRecord provider_module;
 };
 
 struct ExtensionPointSummary {
@@ -72,6 +77,10 @@ struct DeployRecord {
   int64_t extension_point_version = 0;  // the definition the module was checked against
   ModuleRecord module;
   std::span<const uint8_t> bytes;
+  // The provider the module links (empty: none), stored with it.
+  std::string provider;
+  ModuleRecord provider_module;
+  std::span<const uint8_t> provider_bytes;
   std::string who;
   // Set: the new version goes live as a canary for this percentage of the
   // scopes (1-100), the live version keeping the rest, until promote() or

@@ -37,6 +37,7 @@
 #include "deploy/module_pipeline.h"
 #include "execute/exec_result_json.h"
 #include "execute/local_executor.h"
+#include "host/function_providers.h"
 #include "registry/registry.h"
 #include "server/prometheus_metrics.h"
 
@@ -1079,6 +1080,7 @@ Response Service::handle_admin(const Request& req, const Target& target) {
     }
     request.module_name = "sha256:" + sha.substr(0, 12);
     request.who = kWho;
+    request.providers_dir = host::provider_directory(config_.providers);
     auto bytes = registry_->module_bytes(sha);
     if (!bytes && bytes.error().kind != ErrorKind::NotFound) return error_response(bytes.error());
     if (!bytes) {

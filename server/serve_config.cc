@@ -65,12 +65,14 @@ Result<void> load_config_file(const std::string& path, ServeConfig& config) {
     const rapidjson::Value& v = it->value;
     std::string option = path + ": " + key;
     auto fail = [&](const Error& e) -> Result<void> { return e; };
-    if (key == "listen" || key == "unix" || key == "tokens_file" || key == "registry" || key == "replay_dir") {
+    if (key == "listen" || key == "unix" || key == "tokens_file" || key == "registry" || key == "replay_dir" ||
+        key == "providers") {
       auto s = string_option(v, option);
       if (!s) return fail(s.error());
       (key == "listen" ? config.listen : key == "unix" ? config.unix_socket
                                        : key == "tokens_file" ? config.tokens_file
-                                       : key == "registry" ? config.registry : config.replay_dir) = *s;
+                                       : key == "registry" ? config.registry
+                                       : key == "providers" ? config.providers : config.replay_dir) = *s;
     } else if (key == "replay_max_files" || key == "replay_max_bytes") {
       auto n = positive(v, option, uint64_t{1} << 40);
       if (!n) return fail(n.error());
@@ -100,7 +102,7 @@ Result<void> load_config_file(const std::string& path, ServeConfig& config) {
       config.read_timeout = *d;
     } else {
       return config_error(option + ": unknown option (known: listen, unix, tokens_file, registry, workers, queue, "
-                                   "per_scope_limit, max_connections, max_body, max_module_body, max_header, read_timeout, replay_dir, "
+                                   "per_scope_limit, max_connections, max_body, max_module_body, max_header, read_timeout, providers, replay_dir, "
                                    "replay_max_files, replay_max_bytes, replay_slow)");
     }
   }

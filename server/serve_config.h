@@ -17,6 +17,7 @@ struct ServeConfig {
   std::string unix_socket;  // a path; empty: no Unix socket
   std::string tokens_file;  // JSON {"admin": "...", "execute": "..."}
   std::string registry;     // empty: Registry::default_path()
+  std::string providers;    // Shopify's provider modules for deploys; empty: $KILN_PROVIDERS
   int workers = 4;          // threads running handlers
   int queue = 64;           // requests waiting for a worker; more: 503
   int per_scope_limit = 0;  // execute calls of one scope queued or running; 0: max(1, workers / 2)
