@@ -156,6 +156,16 @@ void write_extension(JsonWriter& w, const registry::Extension& ext) {
   put(w, "backend", ext.module.backend);
   if (!ext.module.interp_reason.empty()) put(w, "interp_reason", ext.module.interp_reason);
   w.EndObject();
+  if (!ext.provider.empty()) {  // a Shopify function's provider, stored with it
+    w.Key("provider");
+    w.StartObject();
+    put(w, "name", ext.provider);
+    put(w, "sha256", ext.provider_module.sha256);
+    w.Key("size");
+    w.Uint64(ext.provider_module.size);
+    put(w, "backend", ext.provider_module.backend);
+    w.EndObject();
+  }
   put(w, "deployed_by", ext.deployed_by);
   put(w, "deployed_at", ext.deployed_at);
   w.EndObject();

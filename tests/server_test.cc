@@ -191,8 +191,9 @@ class ServerTest : public ::testing::Test {
   }
 
   // Uploads a test guest; its sha256.
-  std::string upload(const std::string& guest) {
-    auto bytes = read_file(guest_path(guest));
+  std::string upload(const std::string& guest) { return upload_file(guest_path(guest)); }
+  std::string upload_file(const std::string& path) {
+    auto bytes = read_file(path);
     Reply r = call(http::verb::post, "/v1/modules", std::string(bytes.begin(), bytes.end()), kAdmin,
                    "application/wasm");
     EXPECT_EQ(r.status, 201) << r.body;
@@ -495,6 +496,24 @@ TEST_F(ServerTest, OverloadIsAnswered503) {
   EXPECT_GE(ok, 1);
   EXPECT_GE(overloaded, 2);
   EXPECT_EQ(ok + overloaded, 5);
+}
+
+// A Shopify function deployed over HTTP: the provider comes from the
+// configuration's folder (never from the request) and is stored with it.
+TEST_F(ServerTest, AShopifyFunctionDeploysWithItsProviderFromTheConfiguredFolder) {
+  const char* env = std::getenv("KILN_SHOPIFY_FUNCTIONS");
+  const std::string shopify = env && *env ? env : KILN_SHOPIFY_FUNCTIONS_DIR;
+  if (!std::filesystem::is_directory(shopify + "/fixtures")) GTEST_SKIP() << "no Shopify fixtures at " << shopify;
+  start(R"("providers": ")" + shopify + R"(/providers")");
+  create_ep(R"({"name": "shopify.functions", "abi": "wasi-command", "input_schema": {"type": "object"},
+               "output_schema": {"type": "object"}, "limits": {"fuel": 50000000, "timeout": "20s", "memory": "64MiB"}})");
+  std::string sha = upload_file(shopify + "/fixtures/wasm_api_v1.wasm");
+  Reply deployed = deploy("shopify.functions", "*", "api", sha);
+  ASSERT_EQ(deployed.status, 201) << deployed.body;
+  EXPECT_NE(deployed.body.find(R"("provider":{"name":"shopify_function_v1")"), std::string::npos) << deployed.body;
+  Reply r = execute("shopify.functions", "shop-1", R"({"hello": "world"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("output":{"bye":"world"})"), std::string::npos) << r.body;
 }
 
 // Connections past max_connections are answered 503 and closed; the ones
