@@ -1,10 +1,12 @@
-// kiln serve: the platform over HTTP/1.1 (docs/http-api.md). Boost.Beast on
-// one I/O thread does all the reading and writing, asynchronously and with
-// a deadline per request, so a slow client holds no worker; a fixed set of
-// worker threads runs the handlers (execute, admin) from a bounded queue —
+// kiln serve: the platform over HTTP/1.1 (docs/http-api.md). Boost.Beast
+// reads and writes asynchronously, with a deadline per request, so a slow
+// client holds no worker. `workers` + 1 threads run the event loop and
+// `workers` slots bound the work (execute, admin): a request runs on the
+// thread that read it when a slot is free, else waits in a bounded queue —
 // past it the answer is 503 — and each scope may hold only so many execute
-// calls at once (429 beyond). SIGTERM / SIGINT stop accepting, let the
-// calls in flight finish and answer, and return.
+// calls at once (429 beyond); connections past max_connections get 503.
+// SIGTERM / SIGINT stop accepting, let the calls in flight finish and
+// answer, and return.
 #pragma once
 
 #include "kiln/result.h"
