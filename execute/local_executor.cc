@@ -16,7 +16,6 @@
 #include "execute/lineup.h"
 #include "execute/wasi_command.h"
 #include "execute/worker_pool.h"
-#include "base/json_msgpack.h"
 #include "host/function_memory_io.h"
 #include "host/function_providers.h"
 #include "host/kiln_abi.h"
@@ -142,7 +141,6 @@ void append_wasi_log(const registry::ExtensionPoint& ep, const host::WasiContext
   result.log.append(more.substr(0, room));
 }
 
-// What every run of a binding says about it, before it runs.
 // A wasi-command guest's output checked and taken in the caller's format.
 void take_command_output(const registry::ExtensionPoint& ep, ExecResult& result, const CallOptions& options) {
   if (result.status != ExecStatus::Ok) return;
@@ -156,6 +154,7 @@ void take_command_output(const registry::ExtensionPoint& ep, ExecResult& result,
   if (options.output_format != ep.format) result.bytes_copied[static_cast<int>(Stage::ValidateOutput)] += *taken;
 }
 
+// What every run of a binding says about it, before it runs.
 void describe_binding(const registry::ExtensionPoint& ep, const Binding& binding, ExecResult& result,
                       bool with_module = true) {
   const registry::Extension& ext = binding.extension;
@@ -688,10 +687,12 @@ ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep,
                                              ExecResult result, std::string input, Clock::time_point& mark,
                                              const CallOptions& options) {
   const LoadedModule& loaded = *binding.loaded;
-  if (loaded.provider_messagepack) {
-    auto packed = base::json_to_msgpack(input, ErrorKind::InvalidInput, "input");
-    if (!packed) return failed(std::move(result), ExecStatus::InvalidInput, packed.error());
-    input = std::move(*packed);
+  // The function's format is its provider's; the extension point's may differ.
+  const base::DataFormat speaks = loaded.provider_messagepack ? base::DataFormat::Msgpack : base::DataFormat::Json;
+  if (speaks != ep.format) {
+    auto converted = convert_value(input, ep.format, speaks, ErrorKind::InvalidInput, "input");
+    if (!converted) return failed(std::move(result), ExecStatus::InvalidInput, converted.error());
+    input = std::move(*converted);
   }
   Store store(loaded.module->engine());
   store.limits().max_memory_bytes = ep.limits.memory;
@@ -729,10 +730,10 @@ ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep,
     }
     result.output = std::move(produced->output);
   }
-  if (result.status == ExecStatus::Ok && loaded.provider_messagepack) {
-    auto json = base::msgpack_to_json(result.output, ErrorKind::InvalidOutput, "output");
-    if (!json) return failed(std::move(result), ExecStatus::InvalidOutput, json.error());
-    result.output = std::move(*json);
+  if (result.status == ExecStatus::Ok && speaks != ep.format) {
+    auto converted = convert_value(result.output, speaks, ep.format, ErrorKind::InvalidOutput, "output");
+    if (!converted) return failed(std::move(result), ExecStatus::InvalidOutput, converted.error());
+    result.output = std::move(*converted);
   }
   result.bytes_copied[static_cast<int>(Stage::ReadOutput)] += result.output.size();
   end_stage(result, Stage::ReadOutput, mark);
