@@ -10,9 +10,9 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -219,6 +219,24 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
+// A target as the access log shows it: quotes, backslashes and control
+// bytes percent-encoded, so one request stays one well-formed line.
+std::string loggable(std::string_view target) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(target.size());
+  for (unsigned char c : target) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 struct Target {
   std::string path;
   std::unordered_map<std::string, std::string> query;
@@ -348,6 +366,9 @@ class Service {
   void handle(Request&& req, Done done);
   void request_finished() { --active_; }
   void connection_closed() { --connections_; }
+  // One access-log line on stdout (the configuration's access_log).
+  void log_access(const std::string& peer, const std::string& request, unsigned status, size_t body_bytes,
+                  Clock::duration took);
 
  private:
   template <class Protocol>
@@ -422,6 +443,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   // The Service counted it before making it.
   Session(Socket socket, Service& service) : socket_(std::move(socket)), service_(service) {
     beast::error_code ec;
+    if constexpr (std::is_same_v<Protocol, tcp>) {
+      auto remote = socket_.remote_endpoint(ec);
+      if (!ec) peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+    } else {
+      peer_ = "unix";
+    }
     // Answers are written whole; don't let Nagle hold a tail back.
     if constexpr (std::is_same_v<Protocol, tcp>) socket_.set_option(tcp::no_delay(true), ec);
     // For the workers' synchronous write attempt: would_block, never a wait.
@@ -461,6 +488,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void read_next() {
     if (service_.draining()) return close();
     idle_ = true;
+    request_line_ = "-";
     parser_.emplace();
     parser_->header_limit(service_.config().max_header);
     parser_->body_limit(service_.config().max_module_body);
@@ -473,6 +501,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void on_header(beast::error_code ec) {
     idle_ = false;
+    started_ = Clock::now();
     if (ec == http::error::header_limit) {
       return refuse(error_response(http::status::request_header_fields_too_large, "header_too_large",
                                    "the request line and headers are over " +
@@ -528,6 +557,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (ec) return bad_request_or_close(ec);
     deadline_ = Clock::time_point::max();  // the call's own limits bound it from here
     keep_alive_ = parser_->get().keep_alive();
+    if (service_.config().access_log) {
+      const Request& req = parser_->get();
+      request_line_ = std::string(req.method_string()) + " " + loggable(std::string_view(req.target().data(), req.target().size()));
+    }
     Request req = parser_->release();
     service_.handle(std::move(req), [self = this->shared_from_this()](Response&& res) { self->answer(std::move(res)); });
   }
@@ -545,6 +578,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     res->keep_alive(keep);
     res->set(http::field::server, "kiln");
     res->prepare_payload();
+    if (service_.config().access_log) {
+      service_.log_access(peer_, request_line_, res->result_int(), res->body().size(), Clock::now() - started_);
+    }
     auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*res);
     beast::error_code ec;
     while (!ec && !serializer->is_done()) http::write_some(socket_, *serializer, ec);
@@ -569,6 +605,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::optional<http::request_parser<http::string_body>> parser_;
   bool idle_ = true;
   bool keep_alive_ = true;
+  std::string peer_ = "-";          // the client's address, for the access log
+  std::string request_line_ = "-";  // method and target of the request being answered
+  Clock::time_point started_ = Clock::now();
   Clock::time_point deadline_ = Clock::time_point::max();
   std::mutex mutex_;
 };
@@ -729,6 +768,22 @@ bool Service::submit(std::function<void()> job) {
   }
   if (try_claim_slot()) continue_in_slot();
   return true;
+}
+
+// "<UTC time> <peer> "<method> <target>" <status> <body bytes> <µs>": the
+// target carries the scope, never a token (tokens travel in headers).
+void Service::log_access(const std::string& peer, const std::string& request, unsigned status, size_t body_bytes,
+                         Clock::duration took) {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  std::string line = std::string("kiln serve: access ") + when + " " + peer + " \"" + request + "\" " +
+                     std::to_string(status) + " " + std::to_string(body_bytes) + " " + std::to_string(micros) + "us\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
 }
 
 bool Service::try_claim_slot() {

@@ -96,14 +96,18 @@ Result<void> load_config_file(const std::string& path, ServeConfig& config) {
       auto n = positive(v, option, 1 << 20);
       if (!n) return fail(n.error());
       config.max_header = static_cast<uint32_t>(*n);
+    } else if (key == "access_log") {
+      if (!v.IsBool()) return config_error(option + ": expected true or false");
+      config.access_log = v.GetBool();
     } else if (key == "read_timeout") {
       auto d = parse_duration(v, option);
       if (!d) return fail(d.error());
       config.read_timeout = *d;
     } else {
-      return config_error(option + ": unknown option (known: listen, unix, tokens_file, registry, workers, queue, "
-                                   "per_scope_limit, max_connections, max_body, max_module_body, max_header, read_timeout, providers, replay_dir, "
-                                   "replay_max_files, replay_max_bytes, replay_slow)");
+      return config_error(option + ": unknown option (known: listen, unix, tokens_file, registry, providers, workers, "
+                                   "queue, per_scope_limit, max_connections, max_body, max_module_body, max_header, "
+                                   "read_timeout, access_log, replay_dir, replay_max_files, replay_max_bytes, "
+                                   "replay_slow)");
     }
   }
   return {};

@@ -22,6 +22,7 @@ struct ServeConfig {
   int queue = 64;           // requests waiting for a worker; more: 503
   int per_scope_limit = 0;  // execute calls of one scope queued or running; 0: max(1, workers / 2)
   int max_connections = 1024;  // open at once; one more is answered 503 and closed
+  bool access_log = false;     // one line per answer on stdout (never a token or a body)
   uint64_t max_body = uint64_t{1} << 20;          // request bodies except module uploads
   uint64_t max_module_body = uint64_t{16} << 20;  // POST /v1/modules
   uint32_t max_header = 16 * 1024;                // request line and headers

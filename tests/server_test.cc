@@ -516,6 +516,27 @@ TEST_F(ServerTest, AShopifyFunctionDeploysWithItsProviderFromTheConfiguredFolder
   EXPECT_NE(r.body.find(R"("output":{"bye":"world"})"), std::string::npos) << r.body;
 }
 
+// access_log: one line per answer — peer, request line, status, bytes,
+// time — and never a token or a body; a hostile target stays one line.
+TEST_F(ServerTest, TheAccessLogHasALinePerAnswerAndNoSecrets) {
+  start(R"("access_log": true)");
+  EXPECT_EQ(call(http::verb::get, "/healthz", "", "").status, 200);
+  EXPECT_EQ(execute("no.such.point", "shop-1", R"({"secret_input": 1})").status, 404);
+  std::string quoted = raw_exchange(port_, "GET /he\"al\\thz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(quoted.rfind("HTTP/1.1 404", 0), 0u) << quoted;
+  std::string text;
+  for (int attempt = 0; attempt < 100 && text.find("%22al%5Cthz") == std::string::npos; ++attempt) {
+    std::this_thread::sleep_for(20ms);
+    text = log();
+  }
+  EXPECT_NE(text.find("\"GET /healthz\" 200 "), std::string::npos) << text;
+  EXPECT_NE(text.find("\"POST /v1/execute/no.such.point?scope=shop-1\" 404 "), std::string::npos) << text;
+  EXPECT_NE(text.find("\"GET /he%22al%5Cthz\" 404 "), std::string::npos) << text;
+  EXPECT_NE(text.find(" 127.0.0.1:"), std::string::npos) << text;
+  EXPECT_EQ(text.find(kExec), std::string::npos) << "a token reached the log";
+  EXPECT_EQ(text.find("secret_input"), std::string::npos) << "a body reached the log";
+}
+
 // Connections past max_connections are answered 503 and closed; the ones
 // open keep working, and a place that comes free is taken again.
 TEST_F(ServerTest, ConnectionsPastTheLimitAreRefused) {
