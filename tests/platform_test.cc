@@ -397,5 +397,31 @@ TEST_F(PlatformTest, RegistryFileFromANewerKilnIsRefused) {
   EXPECT_NE(newer.error().message.find("newer"), std::string::npos) << newer.error().message;
 }
 
+// A registry written before providers (schema 2) opens, migrates, and its
+// extensions keep running, now with no provider.
+TEST_F(PlatformTest, ASchemaTwoRegistryMigratesAndKeepsItsExtensions) {
+  create_ep(behave_extension_point());
+  ASSERT_TRUE(deploy("platform_behave", "*"));
+  registry_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(registry_path().c_str(), &db), SQLITE_OK);
+  for (const char* sql : {"ALTER TABLE extension_versions DROP COLUMN provider",
+                          "ALTER TABLE extension_versions DROP COLUMN provider_sha256", "PRAGMA user_version = 2"}) {
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  }
+  sqlite3_close(db);
+  auto reopened = registry::Registry::open(registry_path());
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  registry_ = std::move(*reopened);
+  auto extensions = registry_->list_extensions();
+  ASSERT_TRUE(extensions) << extensions.error().message;
+  ASSERT_EQ(extensions->size(), 1u);
+  EXPECT_EQ(extensions->front().provider, "");
+  auto r = exec(R"({"mode":"plain"})");
+  EXPECT_EQ(r.status, execute::ExecStatus::Ok) << (r.error ? r.error->message : "");
+  // And a deploy after the migration records a version with the new columns.
+  ASSERT_TRUE(deploy("platform_behave", "shop-9", "later"));
+}
+
 }  // namespace
 }  // namespace kiln::test
