@@ -91,6 +91,16 @@ kiln_status_t kiln_linker_new(kiln_linker_t** out) {
 
 void kiln_linker_delete(kiln_linker_t* linker) { delete linker; }
 
+kiln_status_t kiln_linker_define_instance(kiln_linker_t* linker, const char* module, kiln_instance_t* instance) {
+  return guarded("kiln_linker_define_instance", [&] {
+    KILN_CAPI_REQUIRE("kiln_linker_define_instance", linker);
+    KILN_CAPI_REQUIRE("kiln_linker_define_instance", module);
+    KILN_CAPI_REQUIRE("kiln_linker_define_instance", instance);
+    linker->linker.define_instance(module, instance->instance);
+    return KILN_OK;
+  });
+}
+
 kiln_status_t kiln_linker_define_func(kiln_linker_t* linker, const char* module, const char* name,
                                       const kiln_valkind_t* params, size_t nparams, const kiln_valkind_t* results,
                                       size_t nresults, kiln_host_callback_t callback, void* user_data,

@@ -69,6 +69,11 @@ Result<Instance> Store::instantiate(const Module& module, const Linker& linker, 
       continue;
     }
     Extern item = std::get<Extern>(*definition);
+    if (const Store* owner = linker.owner(key.module, key.name); owner && owner != this) {
+      return make_error(ErrorKind::Link, module.name() + ": import " + describe_import(desc) +
+                                             " is an export of an instance in another Store; an instance's exports "
+                                             "link only into its own Store");
+    }
     if (item.kind != desc.kind) {
       return make_error(ErrorKind::Link, module.name() + ": incompatible import type for " + describe_import(desc) + ": got a " +
                         to_string(item.kind));

@@ -110,6 +110,22 @@ TEST_P(InstanceLinking, AMissingLibraryExportIsNamed) {
   EXPECT_NE(refused.error().message.find("library."), std::string::npos) << refused.error().message;
 }
 
+// An instance's exports are handles into its own Store: linking them into
+// another Store's instance is refused, never a dangling handle.
+TEST_P(InstanceLinking, AnotherStoresInstanceIsRefused) {
+  Store owner(engine_);
+  auto library = owner.instantiate(load_guest("linked_library"), Linker{});
+  ASSERT_TRUE(library.ok()) << library.error().message;
+  Linker linker;
+  linker.define_instance("library", *library);
+  Store other(engine_);
+  auto refused = other.instantiate(load_guest("linked_user"), linker);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::Link);
+  EXPECT_NE(refused.error().message.find("another Store"), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(owner.instantiate(load_guest("linked_user"), linker).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, InstanceLinking, ::testing::Values(BackendKind::Interp, BackendKind::Aot),
                          backend_name);
 

@@ -191,6 +191,16 @@ KILN_API kiln_status_t kiln_linker_define_func(kiln_linker_t* linker, const char
                                                kiln_host_callback_t callback, void* user_data,
                                                void (*finalizer)(void* user_data));
 
+/* Every export of `instance` (functions, memories, tables, globals)
+ * becomes importable as module.<export name>: one module linked to
+ * another's instance, as a Shopify function to its provider. The linker
+ * then serves only instantiations into the instance's own store (another
+ * store's kiln_store_instantiate fails with KILN_ERR_LINK). Defining a
+ * name again replaces it. */
+typedef struct kiln_instance_t kiln_instance_t;
+KILN_API kiln_status_t kiln_linker_define_instance(kiln_linker_t* linker, const char* module,
+                                                   kiln_instance_t* instance);
+
 /* Memory 0 of the instance that called; NULL (and *size 0) if it has none. */
 KILN_API uint8_t* kiln_caller_memory(kiln_caller_t* caller, size_t* size);
 /* Makes the call trap with a host error carrying `message` (copied). */
@@ -260,8 +270,6 @@ typedef struct kiln_call_result_t {
 KILN_API const char* kiln_trap_kind_name(kiln_trap_kind_t kind);
 
 /* ==== Instances, calls, guest memory ==================================== */
-
-typedef struct kiln_instance_t kiln_instance_t;
 
 /* Resolves the module's imports through `linker`, instantiates it in
  * `store` and runs its start function. KILN_ERR_LINK names the import that
