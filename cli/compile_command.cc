@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -97,10 +98,14 @@ Report compile_one(const std::string& cache_dir, const Job& job) {
     return {Outcome::Failed, error.message, error.kind};
   }
   if (prepared->backend == BackendKind::Interp) return {Outcome::Interpreter, prepared->interp_reason};
-  if (prepared->artifact_cached) return {Outcome::Cached, prepared->artifact_path};
+  // The artifact's size: what a deploy stores and every process maps.
+  std::error_code ec;
+  const auto bytes_on_disk = std::filesystem::file_size(prepared->artifact_path, ec);
+  const std::string size = ec ? "" : std::to_string(bytes_on_disk) + " bytes, ";
+  if (prepared->artifact_cached) return {Outcome::Cached, size + prepared->artifact_path};
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f s", prepared->compile_seconds);
-  return {Outcome::Built, std::string(seconds) + ", " + prepared->artifact_path};
+  return {Outcome::Built, std::string(seconds) + ", " + size + prepared->artifact_path};
 }
 
 int run_compile(const CompileOptions& options) {

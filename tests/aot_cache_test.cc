@@ -211,6 +211,30 @@ TEST(AotCompiler, KilnCompileFillsTheCacheAndShowsProgress) {
   fs::remove_all(dir);
 }
 
+// `kiln compile` prints the artifact's size (issue 11, item 9), and a
+// one-function module's artifact stays small: stripped, no padding page
+// between its segments.
+TEST(AotCompiler, KilnCompilePrintsTheArtifactsSizeAndATinyOneIsSmall) {
+  std::string dir = test::fresh_cache_dir("size");
+  const std::string module = dir + "/add_one.wasm";
+  auto bytes = wat(R"((module (func (export "add_one") (param i32) (result i32) local.get 0 i32.const 1 i32.add)))");
+  std::ofstream(module, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                 static_cast<std::streamsize>(bytes.size()));
+  auto result = test::run_kiln({"compile", "--cache-dir", dir, module});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // "[1/1] PATH: compiled (0.85 s, 10216 bytes, ARTIFACT)"
+  auto comma = result.out.find(" s, ");
+  ASSERT_NE(comma, std::string::npos) << result.out;
+  const uint64_t printed = std::stoull(result.out.substr(comma + 4));
+  auto at = result.out.find("bytes, ");
+  ASSERT_NE(at, std::string::npos) << result.out;
+  std::string artifact = result.out.substr(at + 7);
+  artifact = artifact.substr(0, artifact.find(')'));
+  EXPECT_EQ(printed, fs::file_size(artifact)) << result.out;
+  EXPECT_LT(printed, 16u * 1024) << result.out;
+  fs::remove_all(dir);
+}
+
 TEST(AotCompiler, MissingCompilerIsAClearError) {
   std::string dir = test::fresh_cache_dir("nocc");
   ::setenv("CC", "/nonexistent/kiln-test-cc", 1);
