@@ -512,9 +512,13 @@ void run_matrix(const std::string& registry_path, const std::string& examples_di
     // The mixed row: a JSON caller of the MessagePack reactor.
     cases.push_back(bench_matrix_case(**executor, kMatrixPoints[3], DataFormat::Json, cart.label, cart.input,
                                       cart.native_output, runs));
-    auto guest_input = kiln::execute::guest_input(
-        *kiln::registry::parse_extension_point(read_file(examples_dir + "/" + kMatrixPoints[3].definition), "ep"),
-        bytes_of(msgpack), DataFormat::Msgpack, "{}", kiln::execute::config_as_msgpack(trim(config_text)));
+    // The splice points into the definition and the config: both outlive it.
+    const auto point =
+        kiln::registry::parse_extension_point(read_file(examples_dir + "/" + kMatrixPoints[3].definition), "ep");
+    if (!point) fail(point.error().message);
+    const std::string config_msgpack = kiln::execute::config_as_msgpack(trim(config_text));
+    auto guest_input = kiln::execute::guest_input(*point, bytes_of(msgpack), DataFormat::Msgpack, "{}", config_msgpack);
+    if (!guest_input) fail(guest_input.error().message);
     std::string msgpack_stdin(guest_input->splice.size(), '\0');
     guest_input->splice.write_to(reinterpret_cast<uint8_t*>(msgpack_stdin.data()));
     native.emplace_back(bench_native(cart, baseline_runs), bench_native_msgpack(msgpack_stdin, baseline_runs));

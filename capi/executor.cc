@@ -115,8 +115,9 @@ kiln_status_t kiln_executor_execute_with(kiln_executor_t* executor, const char* 
     }
     execute::CallOptions call;
     if (options) {
-      for (kiln_data_format_t format : {options->input_format, options->output_format}) {
-        const int raw = kiln::capi::raw_enum(format);
+      // Read as ints, never as the enum: a caller's stray value is not one.
+      for (const kiln_data_format_t* format : {&options->input_format, &options->output_format}) {
+        const int raw = kiln::capi::raw_enum(*format);
         if (raw != KILN_FORMAT_JSON && raw != KILN_FORMAT_MSGPACK) {
           return fail(KILN_ERR_INVALID_ARGUMENT,
                       "kiln_executor_execute_with: unknown data format " + std::to_string(raw) +
