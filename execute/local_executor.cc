@@ -133,9 +133,9 @@ std::chrono::nanoseconds end_stage(ExecResult& result, Stage stage, Clock::time_
   return took;
 }
 
-// A guest's WASI stderr after its kiln.log lines, within the same limit.
-void append_wasi_log(const registry::ExtensionPoint& ep, const host::WasiContext& wasi, ExecResult& result) {
-  std::string_view more = wasi.stderr_data();
+// `more` after what the log holds, within the extension point's limit (a
+// reactor's WASI stderr after its kiln.log lines, a provider's logs).
+void append_log(const registry::ExtensionPoint& ep, std::string_view more, ExecResult& result) {
   const uint64_t room = ep.limits.max_log > result.log.size() ? ep.limits.max_log - result.log.size() : 0;
   if (more.size() > room) result.log_truncated = true;
   result.log.append(more.substr(0, room));
@@ -720,9 +720,7 @@ ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep,
   if (result.status == ExecStatus::Ok && loaded.provider_memory_io) {
     auto produced = host::read_memory_output(*provider);
     if (!produced) return failed(std::move(result), ExecStatus::InvalidOutput, produced.error());
-    const uint64_t room = ep.limits.max_log > result.log.size() ? ep.limits.max_log - result.log.size() : 0;
-    if (produced->logs.size() > room) result.log_truncated = true;
-    result.log.append(produced->logs, 0, room);
+    append_log(ep, produced->logs, result);
     if (produced->output.size() > ep.limits.max_output) {
       return failed(std::move(result), ExecStatus::InvalidOutput,
                     make_error(ErrorKind::InvalidOutput, "output: over the extension point's limit of " +
@@ -780,7 +778,7 @@ ExecResult LocalExecutor::Impl::run_reactor(const registry::ExtensionPoint& ep, 
 
   result.log.assign(call->log());
   result.log_truncated = call->log_truncated();
-  if (wasi) append_wasi_log(ep, *wasi, result);
+  if (wasi) append_log(ep, wasi->stderr_data(), result);
   std::optional<std::string_view> output;
   if (packed) {
     auto range = reactor_output(instance, ep, *packed);

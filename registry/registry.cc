@@ -84,6 +84,17 @@ constexpr const char* kExtensionJoin =
     "AND e.name = v.name JOIN modules m ON m.sha256 = v.module_sha256 "
     "LEFT JOIN modules p ON p.sha256 = v.provider_sha256 AND v.provider <> '' ";
 
+// A module's record from five columns in kExtensionColumns' order, from `at`.
+ModuleRecord read_module_record(const Statement& row, int at) {
+  ModuleRecord module;
+  module.sha256 = row.text(at);
+  module.size = static_cast<uint64_t>(row.integer(at + 1));
+  module.backend = row.text(at + 2);
+  module.interp_reason = row.text(at + 3);
+  module.compile_seconds = row.real(at + 4);
+  return module;
+}
+
 Extension read_extension(const Statement& row) {
   Extension ext;
   ext.extension_point = row.text(0);
@@ -95,21 +106,13 @@ Extension read_extension(const Statement& row) {
   ext.priority = row.integer(6);
   ext.config = row.text(7);
   ext.extension_point_version = row.integer(8);
-  ext.module.sha256 = row.text(9);
-  ext.module.size = static_cast<uint64_t>(row.integer(10));
-  ext.module.backend = row.text(11);
-  ext.module.interp_reason = row.text(12);
-  ext.module.compile_seconds = row.real(13);
+  ext.module = read_module_record(row, 9);
   ext.deployed_by = row.text(14);
   ext.deployed_at = row.text(15);
   ext.canary_version = row.integer(16);
   ext.canary_percent = static_cast<int>(row.integer(17));
   ext.provider = row.text(18);
-  ext.provider_module.sha256 = row.text(19);
-  ext.provider_module.size = static_cast<uint64_t>(row.integer(20));
-  ext.provider_module.backend = row.text(21);
-  ext.provider_module.interp_reason = row.text(22);
-  ext.provider_module.compile_seconds = row.real(23);
+  ext.provider_module = read_module_record(row, 19);
   return ext;
 }
 

@@ -501,8 +501,7 @@ TEST_F(ServerTest, OverloadIsAnswered503) {
 // A Shopify function deployed over HTTP: the provider comes from the
 // configuration's folder (never from the request) and is stored with it.
 TEST_F(ServerTest, AShopifyFunctionDeploysWithItsProviderFromTheConfiguredFolder) {
-  const char* env = std::getenv("KILN_SHOPIFY_FUNCTIONS");
-  const std::string shopify = env && *env ? env : KILN_SHOPIFY_FUNCTIONS_DIR;
+  const std::string shopify = shopify_functions_dir();
   if (!std::filesystem::is_directory(shopify + "/fixtures")) GTEST_SKIP() << "no Shopify fixtures at " << shopify;
   start(R"("providers": ")" + shopify + R"(/providers")");
   create_ep(R"({"name": "shopify.functions", "abi": "wasi-command", "input_schema": {"type": "object"},

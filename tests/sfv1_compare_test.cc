@@ -31,10 +31,7 @@
 namespace kiln::test {
 namespace {
 
-std::string providers_dir() {
-  const char* env = std::getenv("KILN_SHOPIFY_FUNCTIONS");
-  return std::string(env && *env ? env : KILN_SHOPIFY_FUNCTIONS_DIR) + "/providers";
-}
+std::string providers_dir() { return shopify_functions_dir() + "/providers"; }
 
 std::string example_file(const std::string& name) {
   auto text = base::read_file(std::string(KILN_SOURCE_DIR) + "/examples/product_discount/" + name);

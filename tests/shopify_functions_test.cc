@@ -16,10 +16,7 @@
 namespace kiln::test {
 namespace {
 
-std::string shopify_dir() {
-  const char* env = std::getenv("KILN_SHOPIFY_FUNCTIONS");
-  return env && *env ? env : KILN_SHOPIFY_FUNCTIONS_DIR;
-}
+std::string shopify_dir() { return kiln::test::shopify_functions_dir(); }
 
 class ShopifyFunctions : public ::testing::Test {
  protected:

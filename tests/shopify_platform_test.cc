@@ -19,10 +19,7 @@ namespace {
 using execute::ExecResult;
 using execute::ExecStatus;
 
-std::string shopify_dir() {
-  const char* env = std::getenv("KILN_SHOPIFY_FUNCTIONS");
-  return env && *env ? env : KILN_SHOPIFY_FUNCTIONS_DIR;
-}
+std::string shopify_dir() { return test::shopify_functions_dir(); }
 
 // A permissive point: the fixtures' inputs and outputs are theirs.
 constexpr const char* kFunctionsPoint = R"({"name": "shopify.functions", "abi": "wasi-command",

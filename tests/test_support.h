@@ -3,10 +3,20 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 namespace kiln::test {
+
+#ifdef KILN_SHOPIFY_FUNCTIONS_DIR
+// Shopify's function-runner fixtures: $KILN_SHOPIFY_FUNCTIONS, else the
+// build's default beside the source tree.
+inline std::string shopify_functions_dir() {
+  const char* env = std::getenv("KILN_SHOPIFY_FUNCTIONS");
+  return env && *env ? env : KILN_SHOPIFY_FUNCTIONS_DIR;
+}
+#endif
 
 // Path of a guest built from tests/guests/<stem>.{c,wat}.
 std::string guest_path(const std::string& stem);
