@@ -249,7 +249,7 @@ testing::AssertionResult one_line_naming(const std::string& err, const std::stri
 }
 
 TEST(LimitsCliTest, OutOfFuelExits11) {
-  auto run = test::run_kiln({"run", "--fuel", "1000", test::guest_path("limits_loop")});
+  auto run = test::run_kiln({"run", "--backend", "interp", "--fuel", "1000", test::guest_path("limits_loop")});
   EXPECT_EQ(run.exit_code, cli::kExitOutOfFuel) << run.err;
   EXPECT_TRUE(one_line_naming(run.err, "out of fuel"));
 }

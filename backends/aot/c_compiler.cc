@@ -180,6 +180,11 @@ Result<Compiler> Compiler::from_environment(const std::string& memo_dir) {
   return compiler;
 }
 
+bool Compiler::found() {
+  const char* cc = std::getenv("CC");
+  return !binary_fingerprint(cc && *cc ? cc : "cc").empty();
+}
+
 Result<std::string> Compiler::probe_identity(const Compiler& compiler) {
   char log_template[] = "/tmp/kiln-cc-version-XXXXXX";
   int fd = ::mkstemp(log_template);

@@ -50,6 +50,10 @@ struct Compiler {
   // binary's resolved path, size, inode and mtime: a warm start runs no
   // process. Fails when the compiler cannot be run.
   static Result<Compiler> from_environment(const std::string& memo_dir = {});
+  // Whether $CC (default `cc`) names an executable, found on $PATH as exec
+  // would: a stat or two and no process, for a caller that only wants to
+  // know whether compiling is worth starting.
+  static bool found();
 
   // Compiles `sources` (in `dir`) into the shared object `output`, with
   // `include_dirs` first on the include path. Errors are one line: the
