@@ -11,4 +11,9 @@ inline constexpr std::string_view kFuelImportModule = "kiln";
 inline constexpr std::string_view kFuelGlobalName = "__kiln_fuel";
 inline constexpr std::string_view kFuelExhaustedName = "__kiln_fuel_exhausted";
 
+// Where the instrumenter charges and writes the counter back. A new scheme
+// meters the same module differently, so whatever remembers instrumented
+// modules (the AOT module index) keys them by it too.
+inline constexpr int kMeteringVersion = 2;
+
 }  // namespace kiln::fuel_abi

@@ -62,20 +62,42 @@ const wabt::Func& function(const DecodedModule& module, const std::string& expor
 }
 
 // The charges of a function in text order: the N of every
-// `global.get $fuel; i64.const N; i64.sub; global.set $fuel`.
-std::vector<uint64_t> charges(const wabt::ExprList& list, wabt::Index fuel_global) {
+// `global.get $fuel; i64.const N; i64.sub` (the entry's) and
+// `local.get $f; i64.const N; i64.sub` ($f: the instrumenter's local, the
+// function's last).
+std::vector<uint64_t> charges(const wabt::Func& func, wabt::Index fuel_global) {
+  const wabt::Index fuel_local = func.GetNumParamsAndLocals() - 1;
   std::vector<uint64_t> result;
   std::vector<const wabt::Expr*> flat;
-  walk(list, [&flat](const wabt::Expr& expr) { flat.push_back(&expr); });
+  walk(func.exprs, [&flat](const wabt::Expr& expr) { flat.push_back(&expr); });
   for (size_t i = 0; i + 3 < flat.size(); ++i) {
-    auto* get = wabt::dyn_cast<wabt::GlobalGetExpr>(flat[i]);
+    auto* global = wabt::dyn_cast<wabt::GlobalGetExpr>(flat[i]);
+    auto* local = wabt::dyn_cast<wabt::LocalGetExpr>(flat[i]);
+    bool counter = (global && global->var.index() == fuel_global) || (local && local->var.index() == fuel_local);
     auto* units = wabt::dyn_cast<wabt::ConstExpr>(flat[i + 1]);
     auto* sub = wabt::dyn_cast<wabt::BinaryExpr>(flat[i + 2]);
-    if (get && get->var.index() == fuel_global && units && sub && sub->opcode == wabt::Opcode::I64Sub) {
-      result.push_back(units->const_.u64());
-    }
+    if (counter && units && sub && sub->opcode == wabt::Opcode::I64Sub) result.push_back(units->const_.u64());
   }
   return result;
+}
+
+// The expressions of a body in text order, as short names: "set fuel" for
+// a write of the fuel global, "get fuel" for a read, "call N", "check" for
+// the exhaustion call, "other" for the rest.
+std::vector<std::string> outline(const wabt::ExprList& list, wabt::Index fuel_global, wabt::Index exhausted) {
+  std::vector<std::string> out;
+  walk(list, [&](const wabt::Expr& expr) {
+    if (auto* set = wabt::dyn_cast<wabt::GlobalSetExpr>(&expr); set && set->var.index() == fuel_global) {
+      out.push_back("set fuel");
+    } else if (auto* get = wabt::dyn_cast<wabt::GlobalGetExpr>(&expr); get && get->var.index() == fuel_global) {
+      out.push_back("get fuel");
+    } else if (auto* call = wabt::dyn_cast<wabt::CallExpr>(&expr)) {
+      out.push_back(call->var.index() == exhausted ? "check" : "call " + std::to_string(call->var.index()));
+    } else if (expr.type() == wabt::ExprType::Return) {
+      out.push_back("return");
+    }
+  });
+  return out;
 }
 
 // How many `if; call $__kiln_fuel_exhausted; end` checks a body holds.
@@ -189,7 +211,7 @@ TEST(FuelInstrumenter, ChargesEachStraightLineRunOnce) {
       i32.const 3
       i32.add)))");
   ASSERT_NE(out.ir, nullptr);
-  EXPECT_EQ(charges(function(out, "pick").exprs, fuel_imports(out).global), (std::vector<uint64_t>{2, 1, 1, 2}));
+  EXPECT_EQ(charges(function(out, "pick"), fuel_imports(out).global), (std::vector<uint64_t>{2, 1, 1, 2}));
 }
 
 TEST(FuelInstrumenter, EndsRunsAtBranchesAndSkipsDeadCode) {
@@ -209,10 +231,33 @@ TEST(FuelInstrumenter, EndsRunsAtBranchesAndSkipsDeadCode) {
       end
       i32.const 1)))");
   ASSERT_NE(out.ir, nullptr);
-  // block | block | local.get br_if | local.get br_table (then dead code) |
-  // i32.const return | i32.const
-  EXPECT_EQ(charges(function(out, "switch").exprs, fuel_imports(out).global),
-            (std::vector<uint64_t>{1, 1, 2, 2, 2, 1}));
+  // block block local.get br_if | local.get br_table (then dead code) |
+  // i32.const return (after $b, which a branch targets) | i32.const (after $a)
+  EXPECT_EQ(charges(function(out, "switch"), fuel_imports(out).global), (std::vector<uint64_t>{4, 2, 2, 1}));
+}
+
+// A run flows into a block and out of one that no branch targets; a loop no
+// branch targets runs once, so it is no check point either.
+TEST(FuelInstrumenter, BlocksNoBranchTargetsDoNotSplitRuns) {
+  DecodedModule out = instrumented(R"((module
+    (func (export "flat") (param i32) (result i32)
+      block
+        local.get 0
+        i32.const 1
+        i32.add
+        local.set 0
+      end
+      loop
+        local.get 0
+        i32.const 2
+        i32.mul
+        local.set 0
+      end
+      local.get 0)))");
+  ASSERT_NE(out.ir, nullptr);
+  const wabt::Func& flat = function(out, "flat");
+  EXPECT_EQ(charges(flat, fuel_imports(out).global), (std::vector<uint64_t>{11}));
+  EXPECT_EQ(checks(flat.exprs, fuel_imports(out).func), 0) << "no calls, no loop back: a bounded cost";
 }
 
 TEST(FuelInstrumenter, ChecksEveryFunctionEntryAndLoopHeader) {
@@ -222,21 +267,56 @@ TEST(FuelInstrumenter, ChecksEveryFunctionEntryAndLoopHeader) {
         (loop $inner
           (br_if $inner (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
         (br_if $outer (local.get 0))))
-    (func (export "leaf"))))");
+    (func (export "leaf") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (func (export "caller") (call $leaf_ref (i32.const 1)) drop)
+    (func $leaf_ref (param i32) (result i32) (local.get 0))))");
   ASSERT_NE(out.ir, nullptr);
   FuelImports fuel = fuel_imports(out);
   const wabt::Func& loops = function(out, "loops");
   EXPECT_EQ(checks(loops.exprs, fuel.func), 3);
-  EXPECT_EQ(checks(function(out, "leaf").exprs, fuel.func), 1);
-  // Inside the loop, every iteration charges its run, then checks.
-  auto* outer = wabt::dyn_cast<wabt::LoopExpr>(&*std::prev(loops.exprs.end()));
+  EXPECT_EQ(checks(function(out, "leaf").exprs, fuel.func), 0) << "a function that neither calls nor loops";
+  EXPECT_EQ(checks(function(out, "caller").exprs, fuel.func), 1);
+  // Inside the loop, every iteration charges its run, writes the counter
+  // back, then checks.
+  const wabt::LoopExpr* outer = nullptr;
+  for (const wabt::Expr& expr : loops.exprs) {
+    if (auto* loop = wabt::dyn_cast<wabt::LoopExpr>(&expr)) outer = loop;
+  }
   ASSERT_NE(outer, nullptr);
   std::vector<const wabt::Expr*> body;
   for (const wabt::Expr& expr : outer->block.exprs) body.push_back(&expr);
-  ASSERT_GE(body.size(), 8u);
-  EXPECT_TRUE(wabt::isa<wabt::GlobalSetExpr>(body[3]));  // end of the charge
-  EXPECT_TRUE(wabt::isa<wabt::IfExpr>(body[7]));         // the check
-  EXPECT_EQ(charges(loops.exprs, fuel.global), (std::vector<uint64_t>{1, 1, 5, 2}));
+  ASSERT_GE(body.size(), 9u);
+  EXPECT_TRUE(wabt::isa<wabt::LocalTeeExpr>(body[3]));   // the charge, into $f
+  EXPECT_TRUE(wabt::isa<wabt::GlobalSetExpr>(body[4]));  // and into the global
+  EXPECT_TRUE(wabt::isa<wabt::IfExpr>(body[8]));         // the check
+  EXPECT_EQ(charges(loops, fuel.global), (std::vector<uint64_t>{1, 1, 5, 2}));
+}
+
+// The counter lives in a local; the global is brought up to date wherever
+// someone else may read it: at check points, before a call (the callee
+// reads it) and before a return. After a call it is read back.
+TEST(FuelInstrumenter, WritesTheCounterBackBeforeCallsAndReturns) {
+  DecodedModule out = instrumented(R"((module
+    (import "env" "host" (func $host))
+    (func $callee (result i32) (i32.const 7))
+    (func (export "f") (param i32) (result i32)
+      call $host
+      local.get 0
+      if
+        call $callee
+        return
+      end
+      call $callee)))");
+  ASSERT_NE(out.ir, nullptr);
+  FuelImports fuel = fuel_imports(out);
+  // Functions: host 0, exhausted 1, callee 2, f 3.
+  EXPECT_EQ(outline(function(out, "f").exprs, fuel.global, fuel.func),
+            (std::vector<std::string>{"get fuel", "set fuel", "check", "get fuel",  // entry: charge, write, check
+                                      "set fuel", "call 0", "get fuel",             // host call
+                                      "set fuel", "call 2", "get fuel",             // call in the if
+                                      "set fuel", "return",                         // return
+                                      "set fuel", "call 2", "get fuel",             // last call
+                                      "set fuel"}));                                // the end returns
 }
 
 TEST(FuelInstrumenter, KeepsUnusualControlFlowValid) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/aot/module_index.h"
 #include "base/sha256.h"
 #include "tests/aot_test_support.h"
 #include "tests/test_support.h"
@@ -52,7 +53,7 @@ class AutoBackendCli : public testing::Test {
   // interpreter keeps it) and let go of its lock.
   bool compiled(const std::string& module) const {
     const std::string sha = base::sha256_hex(std::span<const uint8_t>(test::read_file(module)));
-    return fs::exists(layout_dir() + "/modules/" + sha + ".json") && !compile_running();
+    return backends::aot::ModuleIndex(layout_dir()).find(sha).has_value() && !compile_running();
   }
 
   template <typename Predicate>

@@ -8,9 +8,13 @@
 #include <wabt/resolve-names.h>
 #include <wabt/stream.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "wasm/decoder.h"
 
@@ -88,117 +92,329 @@ FuelRefs add_fuel_imports(wabt::Module& module) {
   return refs;
 }
 
-// fuel -= units:  global.get $fuel; i64.const units; i64.sub; global.set $fuel
-wabt::ExprList charge(const FuelRefs& refs, uint64_t units) {
-  wabt::ExprList code;
-  code.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(refs.fuel_global, wabt::Location())));
-  code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(units)));
-  code.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
-  code.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(refs.fuel_global, wabt::Location())));
-  return code;
-}
+// ---- metering code ------------------------------------------------------------
+//
+// Each function keeps the fuel counter in a local, $f, and writes it to the
+// imported global only where something else may look at it: at every check
+// point (function entry, loop header), before every call, and before every
+// return. docs/fuel.md says why those places.
 
-// if (fuel < 0) exhausted():
-//   global.get $fuel; i64.const 0; i64.lt_s; if; call $exhausted; end
-wabt::ExprList check(const FuelRefs& refs) {
-  wabt::ExprList code;
-  code.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(refs.fuel_global, wabt::Location())));
-  code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
-  code.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
-  auto if_expr = std::make_unique<wabt::IfExpr>();
-  if_expr->true_.exprs.push_back(
-      std::make_unique<wabt::CallExpr>(wabt::Var(refs.exhausted_func, wabt::Location())));
-  code.push_back(std::move(if_expr));
-  return code;
-}
+struct FuelCode {
+  FuelRefs refs;
+  wabt::Index local = 0;  // $f in the function being rewritten
 
-// How an instruction ends the straight-line run it belongs to.
-enum class RunEnd {
-  None,        // the next instruction runs right after it
-  Join,        // a nested block: control comes back after it from several places
-  Branch,      // br_if: the next instruction runs only if it did not branch
-  Terminator,  // control never reaches the next instruction (dead code follows)
+  std::unique_ptr<wabt::Expr> global_get() const { return std::make_unique<wabt::GlobalGetExpr>(var(refs.fuel_global)); }
+  std::unique_ptr<wabt::Expr> global_set() const { return std::make_unique<wabt::GlobalSetExpr>(var(refs.fuel_global)); }
+  std::unique_ptr<wabt::Expr> local_get() const { return std::make_unique<wabt::LocalGetExpr>(var(local)); }
+  std::unique_ptr<wabt::Expr> local_set() const { return std::make_unique<wabt::LocalSetExpr>(var(local)); }
+  std::unique_ptr<wabt::Expr> local_tee() const { return std::make_unique<wabt::LocalTeeExpr>(var(local)); }
+  static wabt::Var var(wabt::Index index) { return wabt::Var(index, wabt::Location()); }
+
+  // $f -= units
+  wabt::ExprList charge(uint64_t units) const {
+    wabt::ExprList code;
+    code.push_back(local_get());
+    code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(units)));
+    code.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+    code.push_back(local_set());
+    return code;
+  }
+
+  // A check point: $f = (from_global ? $fuel : $f) - units; $fuel = $f;
+  // if ($f < 0) { exhausted(); $f = $fuel }
+  wabt::ExprList checked_charge(uint64_t units, bool from_global, bool check) const {
+    wabt::ExprList code;
+    code.push_back(from_global ? global_get() : local_get());
+    code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(units)));
+    code.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+    code.push_back(local_tee());
+    code.push_back(global_set());
+    if (!check) return code;
+    code.push_back(local_get());
+    code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
+    code.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
+    auto if_expr = std::make_unique<wabt::IfExpr>();
+    if_expr->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(var(refs.exhausted_func)));
+    if_expr->true_.exprs.splice(if_expr->true_.exprs.end(), reload());
+    code.push_back(std::move(if_expr));
+    return code;
+  }
+
+  // $fuel = $f: before a call or a return.
+  wabt::ExprList sync() const {
+    wabt::ExprList code;
+    code.push_back(local_get());
+    code.push_back(global_set());
+    return code;
+  }
+
+  // $f = $fuel: after a call, which charged and may have refilled it.
+  wabt::ExprList reload() const {
+    wabt::ExprList code;
+    code.push_back(global_get());
+    code.push_back(local_set());
+    return code;
+  }
 };
 
-RunEnd run_end(const wabt::Expr& expr) {
+// One body being walked: a function's, or a block's, loop's, if arm's. An
+// if's two arms are one label: its level walks the then arm, then the else.
+struct Level {
+  wabt::ExprList* list;
+  wabt::ExprList::iterator next;  // the next expression to visit
+  wabt::Expr* owner;              // the block, loop or if; nullptr for the function body
+  wabt::ExprList* else_arm;       // an if's else arm, until the walk reaches it
+};
+
+Level level_of(wabt::Expr& expr) {
+  if (auto* block = wabt::dyn_cast<wabt::BlockExpr>(&expr)) {
+    return {&block->block.exprs, block->block.exprs.begin(), &expr, nullptr};
+  }
+  if (auto* loop = wabt::dyn_cast<wabt::LoopExpr>(&expr)) {
+    return {&loop->block.exprs, loop->block.exprs.begin(), &expr, nullptr};
+  }
+  auto* if_expr = wabt::cast<wabt::IfExpr>(&expr);
+  return {&if_expr->true_.exprs, if_expr->true_.exprs.begin(), &expr, &if_expr->false_};
+}
+
+const std::string& label_of(const wabt::Expr& owner) {
+  if (auto* block = wabt::dyn_cast<wabt::BlockExpr>(&owner)) return block->block.label;
+  if (auto* loop = wabt::dyn_cast<wabt::LoopExpr>(&owner)) return loop->block.label;
+  return wabt::cast<wabt::IfExpr>(&owner)->true_.label;
+}
+
+// The level a branch goes to. Decoded modules branch by depth; after
+// ApplyNames, to a named label (every label but the function's has one).
+const Level& branch_target(const std::vector<Level>& levels, const wabt::Var& var) {
+  if (var.is_index()) return levels[levels.size() - 1 - std::min<size_t>(var.index(), levels.size() - 1)];
+  for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
+    if (it->owner && label_of(*it->owner) == var.name()) return *it;
+  }
+  return levels.front();
+}
+
+template <class Visit>
+void for_each_target(const wabt::Expr& expr, Visit visit) {
+  if (auto* br = wabt::dyn_cast<wabt::BrExpr>(&expr)) visit(br->var);
+  if (auto* br_if = wabt::dyn_cast<wabt::BrIfExpr>(&expr)) visit(br_if->var);
+  if (auto* table = wabt::dyn_cast<wabt::BrTableExpr>(&expr)) {
+    for (const wabt::Var& target : table->targets) visit(target);
+    visit(table->default_target);
+  }
+}
+
+bool is_call(const wabt::Expr& expr) {
   switch (expr.type()) {
-    case wabt::ExprType::Block:
-    case wabt::ExprType::Loop:
-    case wabt::ExprType::If:
-    case wabt::ExprType::Try:
-      return RunEnd::Join;
-    case wabt::ExprType::BrIf:
-      return RunEnd::Branch;
-    case wabt::ExprType::Br:
-    case wabt::ExprType::BrTable:
-    case wabt::ExprType::Return:
+    case wabt::ExprType::Call:
+    case wabt::ExprType::CallIndirect:
+    case wabt::ExprType::CallRef:
     case wabt::ExprType::ReturnCall:
     case wabt::ExprType::ReturnCallIndirect:
-    case wabt::ExprType::Unreachable:
-    case wabt::ExprType::Throw:
-    case wabt::ExprType::Rethrow:
-      return RunEnd::Terminator;
+      return true;
     default:
-      return RunEnd::None;
+      return false;
   }
 }
 
-// An expression list still to instrument; `checked` lists (function bodies
-// and loop bodies) also test the fuel after their first charge.
-struct PendingList {
-  wabt::ExprList* list;
-  bool checked;
+// Advances `levels` to the next expression of the walk: returns it, with
+// levels.back() its level, or nullptr when the body is done. When a level's
+// list is finished, `leave(level, into_else)` runs: an if's level has then
+// switched to its else arm (into_else), any other is popped right after.
+template <class Leave>
+wabt::Expr* next_expr(std::vector<Level>& levels, Leave leave) {
+  while (!levels.empty()) {
+    Level& level = levels.back();
+    if (level.next != level.list->end()) return &*level.next++;
+    if (level.else_arm) {
+      level.list = level.else_arm;
+      level.next = level.list->begin();
+      level.else_arm = nullptr;
+      leave(level, true);
+    } else {
+      leave(level, false);
+      levels.pop_back();
+    }
+  }
+  return nullptr;
+}
+
+// What a first walk of a body learns: which labels are branched to (a
+// block's end is a join point only if one is; a loop header only if one is,
+// else the loop runs once, as a block does), and whether the body makes
+// calls or loops back (if not, its cost is bounded by its size).
+struct BodyFacts {
+  std::unordered_set<const wabt::Expr*> targeted;
+  bool calls_or_loops = false;
+  bool has_try = false;  // exception handling, which decode() refuses
 };
 
-void queue_nested_lists(wabt::Expr& expr, std::vector<PendingList>& pending) {
-  if (auto* block = wabt::dyn_cast<wabt::BlockExpr>(&expr)) {
-    pending.push_back({&block->block.exprs, false});
-  } else if (auto* loop = wabt::dyn_cast<wabt::LoopExpr>(&expr)) {
-    pending.push_back({&loop->block.exprs, true});  // checked on every iteration
-  } else if (auto* if_expr = wabt::dyn_cast<wabt::IfExpr>(&expr)) {
-    pending.push_back({&if_expr->true_.exprs, false});
-    pending.push_back({&if_expr->false_, false});
-  } else if (auto* try_expr = wabt::dyn_cast<wabt::TryExpr>(&expr)) {
-    // Unreachable while exceptions are not an accepted feature; kept so that
-    // enabling them cannot leave try bodies unmetered.
-    pending.push_back({&try_expr->block.exprs, false});
-    for (wabt::Catch& handler : try_expr->catches) pending.push_back({&handler.exprs, false});
+BodyFacts scan_body(wabt::ExprList& body) {
+  BodyFacts facts;
+  std::vector<Level> levels{{&body, body.begin(), nullptr, nullptr}};
+  while (wabt::Expr* expr = next_expr(levels, [](const Level&, bool) {})) {
+    if (is_call(*expr)) facts.calls_or_loops = true;
+    if (wabt::isa<wabt::TryExpr>(expr)) facts.has_try = true;
+    for_each_target(*expr, [&](const wabt::Var& var) {
+      const Level& target = branch_target(levels, var);
+      if (target.owner) facts.targeted.insert(target.owner);
+    });
+    if (wabt::isa<wabt::BlockExpr>(expr) || wabt::isa<wabt::LoopExpr>(expr) || wabt::isa<wabt::IfExpr>(expr)) {
+      levels.push_back(level_of(*expr));
+    }
   }
+  for (const wabt::Expr* owner : facts.targeted) {
+    if (wabt::isa<wabt::LoopExpr>(owner)) facts.calls_or_loops = true;
+  }
+  return facts;
 }
 
-// Charges each straight-line run of `list` at its start. Nested lists are
-// queued rather than recursed into: bodies may nest thousands deep. The
-// inserted code is stack-neutral, so it is valid anywhere, including in
-// blocks with parameters.
-void instrument_list(const PendingList& item, const FuelRefs& refs, std::vector<PendingList>& pending) {
-  wabt::ExprList& list = *item.list;
-  const auto first = list.begin();
-  auto run_start = list.begin();
-  uint64_t units = 0;
-  for (auto it = list.begin(); it != list.end(); ++it) {
-    queue_nested_lists(*it, pending);
-    ++units;
-    RunEnd end = run_end(*it);
-    if (end == RunEnd::None) continue;
-    list.splice(run_start, charge(refs, units));
-    units = 0;
-    run_start = std::next(it);
-    if (end == RunEnd::Terminator) break;  // the rest of the list cannot run
-  }
-  if (units > 0) list.splice(run_start, charge(refs, units));
-  // `first` is still the original first instruction, now preceded by the
-  // first run's charge: the check goes between the two.
-  if (item.checked) list.splice(first, check(refs));
-}
+// Charges each straight-line run of a function body once, at its head, and
+// writes the counter back where docs/fuel.md says. A run is the code from one
+// place control can arrive at other than from the instruction before it
+// (the body's start, a branched-to loop header or block end, an if arm, the
+// instruction after a br_if or an if) up to the next such place or
+// unconditional transfer. A run flows into nested blocks and out of ones no
+// branch goes to; its charge sits at its head, before anything it contains.
+//
+// The walk is iterative: bodies may nest thousands deep.
+class FunctionMeter {
+ public:
+  FunctionMeter(wabt::Func& func, const FuelRefs& refs, BodyFacts facts)
+      : func_(func), code_{refs, func.GetNumParamsAndLocals()}, facts_(std::move(facts)) {}
 
-void instrument_function(wabt::Func& func, const FuelRefs& refs) {
-  std::vector<PendingList> pending{{&func.exprs, true}};
-  while (!pending.empty()) {
-    PendingList item = pending.back();
-    pending.pop_back();
-    instrument_list(item, refs, pending);
+  void run() {
+    func_.local_types.AppendDecl(wabt::Type::I64, 1);
+    std::vector<Level> levels{{&func_.exprs, func_.exprs.begin(), nullptr, nullptr}};
+    open_run(func_.exprs, func_.exprs.begin(), Head::FunctionEntry);
+    auto leave = [&](Level& level, bool into_else) { leave_body(levels, level, into_else); };
+    while (wabt::Expr* expr = next_expr(levels, leave)) {
+      Level& level = levels.back();
+      if (!open_) {  // after an unconditional transfer: dead until the body ends
+        level.next = level.list->end();
+        continue;
+      }
+      ++units_;
+      visit(levels, level, *expr);
+    }
   }
-}
+
+ private:
+  enum class Head { Plain, FunctionEntry, LoopHeader };
+
+  void visit(std::vector<Level>& levels, Level& level, wabt::Expr& expr) {
+    auto here = std::prev(level.next);
+    if (is_call(expr)) {
+      level.list->splice(here, code_.sync());
+      bool returns_here = expr.type() == wabt::ExprType::Call || expr.type() == wabt::ExprType::CallIndirect ||
+                          expr.type() == wabt::ExprType::CallRef;
+      if (returns_here) {
+        level.list->splice(level.next, code_.reload());
+      } else {
+        close_run();  // a tail call leaves the function
+      }
+      return;
+    }
+    bool to_function = false;
+    for_each_target(expr, [&](const wabt::Var& var) { to_function |= branch_target(levels, var).owner == nullptr; });
+    if (to_function || expr.type() == wabt::ExprType::Return) level.list->splice(here, code_.sync());
+    switch (expr.type()) {
+      case wabt::ExprType::Block:
+        levels.push_back(level_of(expr));
+        break;
+      case wabt::ExprType::Loop:
+        levels.push_back(level_of(expr));
+        if (facts_.targeted.contains(&expr)) {
+          close_run();
+          open_run(*levels.back().list, levels.back().list->begin(), Head::LoopHeader);
+        }
+        break;
+      case wabt::ExprType::If:
+        close_run();
+        levels.push_back(level_of(expr));
+        open_run(*levels.back().list, levels.back().list->begin(), Head::Plain);
+        break;
+      case wabt::ExprType::Try:
+        // Exceptions are not an accepted feature; decode() refuses them.
+        close_run();
+        break;
+      case wabt::ExprType::BrIf:
+        close_run();
+        open_run(*level.list, level.next, Head::Plain);
+        break;
+      case wabt::ExprType::Br:
+      case wabt::ExprType::BrTable:
+      case wabt::ExprType::Return:
+      case wabt::ExprType::Unreachable:
+      case wabt::ExprType::Throw:
+      case wabt::ExprType::Rethrow:
+        close_run();
+        break;
+      default:
+        break;
+    }
+  }
+
+  // The end of a body: where control goes next decides whether the run
+  // goes on.
+  void leave_body(std::vector<Level>& levels, Level& level, bool into_else) {
+    if (!level.owner) {  // the function's end: it returns
+      if (open_) level.list->splice(level.list->end(), code_.sync());
+      close_run();
+      return;
+    }
+    if (into_else) {  // the then arm is done: the else arm starts a run
+      close_run();
+      open_run(*level.list, level.next, Head::Plain);
+      return;
+    }
+    bool join = wabt::isa<wabt::IfExpr>(level.owner) ||
+                (wabt::isa<wabt::BlockExpr>(level.owner) && facts_.targeted.contains(level.owner));
+    // A loop's end, or a block's no branch goes to: the run flows on (or the
+    // code after it stays dead).
+    if (!join) return;
+    close_run();
+    Level& parent = levels[levels.size() - 2];  // the level holding the block or if
+    open_run(*parent.list, parent.next, Head::Plain);
+  }
+
+  // A run's head is marked with a nop, so that code inserted later before
+  // its first instruction (a call's sync) still comes after its charge.
+  void open_run(wabt::ExprList& list, wabt::ExprList::iterator at, Head head) {
+    run_list_ = &list;
+    run_head_ = list.insert(at, std::make_unique<wabt::NopExpr>());
+    head_ = head;
+    units_ = 0;
+    open_ = true;
+  }
+
+  void close_run() {
+    if (!open_) return;
+    wabt::ExprList code;
+    switch (head_) {
+      case Head::Plain:
+        if (units_ > 0) code = code_.charge(units_);
+        break;
+      case Head::FunctionEntry:
+        code = code_.checked_charge(units_, /*from_global=*/true, /*check=*/facts_.calls_or_loops);
+        break;
+      case Head::LoopHeader:
+        code = code_.checked_charge(units_, /*from_global=*/false, /*check=*/true);
+        break;
+    }
+    run_list_->splice(*run_head_, code);
+    run_list_->erase(*run_head_);
+    open_ = false;
+  }
+
+  wabt::Func& func_;
+  FuelCode code_;
+  BodyFacts facts_;
+  wabt::ExprList* run_list_ = nullptr;
+  std::optional<wabt::ExprList::iterator> run_head_;  // the nop at the run's head
+  Head head_ = Head::Plain;
+  uint64_t units_ = 0;
+  bool open_ = false;
+};
 
 // WABT's ApplyNames and ResolveNames look up every data segment's memory
 // and every element segment's table, a passive segment's too, although its
@@ -265,7 +481,9 @@ Result<std::vector<uint8_t>> instrument_fuel(wabt::Module& module) {
   }
   FuelRefs refs = add_fuel_imports(module);
   for (wabt::Index i = module.num_func_imports; i < module.funcs.size(); ++i) {
-    instrument_function(*module.funcs[i], refs);
+    BodyFacts facts = scan_body(module.funcs[i]->exprs);
+    if (facts.has_try) return make_error(ErrorKind::Unsupported, "fuel metering does not support exception handling");
+    FunctionMeter(*module.funcs[i], refs, std::move(facts)).run();
   }
   wabt::Errors errors;
   if (wabt::Failed(wabt::ResolveNamesModule(&module, &errors))) {

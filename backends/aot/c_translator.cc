@@ -236,154 +236,69 @@ Result<std::string> post_process(std::string c) {
 
 // ---- fuel --------------------------------------------------------------------
 
-// The instrumenter (wasm/fuel_instrumenter.h) charges every straight-line run
-// with `global.get $fuel; i64.const n; i64.sub; global.set $fuel`. In C that
-// global is an imported one, `*instance->ptr`: each charge loads the pointer
-// and the counter and stores the counter, and since the C compiler must
-// assume any guest memory store may alias either, the counter goes through
-// memory on every run: a load on the critical path of every loop iteration.
-//
-// So every function keeps a copy of the counter in a local, which the C
-// compiler keeps in a register:
-// - on entry, and after every call (callees and host functions charge and
-//   refill the global), the local is loaded from the global;
-// - every `global.get $fuel` reads the local;
-// - every `global.set $fuel` writes the local and the global both.
-// The global is written at the same places as before with the same values,
-// so whatever looks at it (a host function, a trap, the Store after the
-// call) sees exactly what it saw before; only the reads became cheaper.
-// Functions with `try` are left alone: an exception thrown by a callee lands
-// in a catch without passing the reload after the call. Measured: matmul
-// ~10% faster, the other benchmark programs the same (docs/aot.md).
+// The instrumenter (wasm/fuel_instrumenter.h) keeps the counter in a local
+// per function and writes the imported global only where something else may
+// read it, so the C compiler keeps the counter in a register.
 
-struct FuelGlobal {
+struct FuelRefs {
   wabt::Index global;  // index in the global index space
 };
 
-std::optional<FuelGlobal> find_fuel_global(const wabt::Module& module) {
+std::optional<FuelRefs> find_fuel_global(const wabt::Module& module) {
   wabt::Index globals = 0;
   for (const wabt::Import* import : module.imports) {
     if (import->kind() != wabt::ExternalKind::Global) continue;
     if (import->module_name == wasm::kFuelImportModule && import->field_name == wasm::kFuelGlobalName) {
-      return FuelGlobal{globals};
+      return FuelRefs{globals};
     }
     ++globals;
   }
   return std::nullopt;
 }
 
-bool is_global(const wabt::Expr& expr, wabt::ExprType type, wabt::Index global) {
-  if (expr.type() != type) return false;
-  const wabt::Var& var = type == wabt::ExprType::GlobalGet ? wabt::cast<wabt::GlobalGetExpr>(&expr)->var
-                                                            : wabt::cast<wabt::GlobalSetExpr>(&expr)->var;
-  return var.is_index() && var.index() == global;
-}
-
-bool has_try(const wabt::ExprList& exprs) {
-  for (const wabt::Expr& expr : exprs) {
-    switch (expr.type()) {
-      case wabt::ExprType::Try: return true;
-      case wabt::ExprType::Block:
-        if (has_try(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs)) return true;
-        break;
-      case wabt::ExprType::Loop:
-        if (has_try(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs)) return true;
-        break;
-      case wabt::ExprType::If: {
-        auto* branch = wabt::cast<wabt::IfExpr>(&expr);
-        if (has_try(branch->true_.exprs) || has_try(branch->false_)) return true;
-        break;
-      }
-      default: break;
-    }
-  }
+bool is_fuel_global(const wabt::Expr& expr, wabt::Index global) {
+  if (auto* get = wabt::dyn_cast<wabt::GlobalGetExpr>(&expr)) return get->var.is_index() && get->var.index() == global;
+  if (auto* set = wabt::dyn_cast<wabt::GlobalSetExpr>(&expr)) return set->var.is_index() && set->var.index() == global;
   return false;
 }
 
-struct FuelInLocal {
-  wabt::Index global;
-  wabt::Index local;
-
-  void reload(wabt::ExprList& exprs, wabt::ExprList::iterator before) const {
-    exprs.insert(before, std::make_unique<wabt::GlobalGetExpr>(wabt::Var(global, wabt::Location())));
-    exprs.insert(before, std::make_unique<wabt::LocalSetExpr>(wabt::Var(local, wabt::Location())));
-  }
-
-  void rewrite(wabt::ExprList& exprs) const {
-    for (auto it = exprs.begin(); it != exprs.end();) {
-      wabt::Expr& expr = *it;
-      auto next = std::next(it);
-      switch (expr.type()) {
-        case wabt::ExprType::GlobalGet:
-          if (is_global(expr, wabt::ExprType::GlobalGet, global)) {
-            exprs.insert(it, std::make_unique<wabt::LocalGetExpr>(wabt::Var(local, wabt::Location())));
-            exprs.extract(it);
-          }
-          break;
-        case wabt::ExprType::GlobalSet:
-          if (is_global(expr, wabt::ExprType::GlobalSet, global)) {
-            exprs.insert(it, std::make_unique<wabt::LocalTeeExpr>(wabt::Var(local, wabt::Location())));
-          }
-          break;
-        case wabt::ExprType::Call:
-        case wabt::ExprType::CallIndirect:
-        case wabt::ExprType::CallRef:
-          reload(exprs, next);
-          break;
-        case wabt::ExprType::Block: rewrite(wabt::cast<wabt::BlockExpr>(&expr)->block.exprs); break;
-        case wabt::ExprType::Loop: rewrite(wabt::cast<wabt::LoopExpr>(&expr)->block.exprs); break;
-        case wabt::ExprType::If: {
-          auto* branch = wabt::cast<wabt::IfExpr>(&expr);
-          rewrite(branch->true_.exprs);
-          rewrite(branch->false_);
-          break;
-        }
-        default: break;
-      }
-      it = next;
-    }
-  }
-};
-
-void keep_fuel_in_locals(wabt::Module& module, const FuelGlobal& fuel) {
-  for (wabt::Func* func : module.funcs) {
-    if (func->exprs.empty() || has_try(func->exprs)) continue;  // imports have no body
-    FuelInLocal pass{fuel.global, func->GetNumParamsAndLocals()};
-    func->local_types.AppendDecl(wabt::Type::I64, 1);
-    pass.rewrite(func->exprs);
-    pass.reload(func->exprs, func->exprs.begin());
-  }
+bool is_local(const wabt::Expr& expr, wabt::ExprType type, wabt::Index local) {
+  const wabt::Var* var = nullptr;
+  if (type == wabt::ExprType::LocalGet && expr.type() == type) var = &wabt::cast<wabt::LocalGetExpr>(&expr)->var;
+  if (type == wabt::ExprType::LocalSet && expr.type() == type) var = &wabt::cast<wabt::LocalSetExpr>(&expr)->var;
+  return var && var->is_index() && var->index() == local;
 }
 
-// For `kiln bench --breakdown` only: drops the instrumenter's charges and
-// checks, so the module runs as if it had never been instrumented. The
-// imports stay (unused), so the module links as the instrumented one does.
-void strip_fuel(wabt::ExprList& exprs, wabt::Index global) {
+// For `kiln bench --breakdown` only: drops the instrumenter's code, so the
+// module runs as if it had never been instrumented. Every piece of it starts
+// by reading the counter (`local.get $f` or `global.get $fuel`) and ends at
+// the first `local.set $f`, `global.set $fuel` or `if` (a check). The imports
+// and the local stay (unused), so the module links as the instrumented one.
+void strip_fuel(wabt::ExprList& exprs, wabt::Index global, wabt::Index local) {
   for (auto it = exprs.begin(); it != exprs.end();) {
-    if (is_global(*it, wabt::ExprType::GlobalGet, global)) {
-      // global.get, i64.const, i64.sub | i64.lt_s, global.set | if
+    bool starts = is_local(*it, wabt::ExprType::LocalGet, local) ||
+                  (it->type() == wabt::ExprType::GlobalGet && is_fuel_global(*it, global));
+    if (starts) {
       auto last = it;
-      int steps = 0;
-      while (steps < 3 && std::next(last) != exprs.end()) {
+      while (std::next(last) != exprs.end()) {
+        const wabt::Expr& e = *last;
+        bool ends = last != it && (is_local(e, wabt::ExprType::LocalSet, local) ||
+                                   (e.type() == wabt::ExprType::GlobalSet && is_fuel_global(e, global)) ||
+                                   e.type() == wabt::ExprType::If);
+        if (ends) break;
         ++last;
-        ++steps;
       }
-      if (steps == 3 && (is_global(*last, wabt::ExprType::GlobalSet, global) || last->type() == wabt::ExprType::If)) {
-        auto next = std::next(last);
-        while (it != next) {
-          auto drop = it++;
-          exprs.extract(drop);
-        }
-        continue;
-      }
+      auto next = std::next(last);
+      while (it != next) exprs.extract(it++);
+      continue;
     }
     switch (it->type()) {
-      case wabt::ExprType::Block: strip_fuel(wabt::cast<wabt::BlockExpr>(&*it)->block.exprs, global); break;
-      case wabt::ExprType::Loop: strip_fuel(wabt::cast<wabt::LoopExpr>(&*it)->block.exprs, global); break;
+      case wabt::ExprType::Block: strip_fuel(wabt::cast<wabt::BlockExpr>(&*it)->block.exprs, global, local); break;
+      case wabt::ExprType::Loop: strip_fuel(wabt::cast<wabt::LoopExpr>(&*it)->block.exprs, global, local); break;
       case wabt::ExprType::If: {
         auto* branch = wabt::cast<wabt::IfExpr>(&*it);
-        strip_fuel(branch->true_.exprs, global);
-        strip_fuel(branch->false_, global);
+        strip_fuel(branch->true_.exprs, global, local);
+        strip_fuel(branch->false_, global, local);
         break;
       }
       default: break;
@@ -450,11 +365,10 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
   // with one name clash. kiln binds imports and exports by index, so the C
   // sees synthetic names (import_symbol, export_symbol); the real ones stay in
   // the metadata.
-  if (auto fuel = find_fuel_global(module)) {
-    if (!translate.fuel) {
-      for (wabt::Func* func : module.funcs) strip_fuel(func->exprs, fuel->global);
-    } else if (translate.fuel_in_locals) {
-      keep_fuel_in_locals(module, *fuel);
+  if (auto fuel = find_fuel_global(module); fuel && !translate.fuel) {
+    for (wabt::Func* func : module.funcs) {
+      // The instrumenter's local is the function's last.
+      if (!func->exprs.empty()) strip_fuel(func->exprs, fuel->global, func->GetNumParamsAndLocals() - 1);
     }
   }
   for (size_t i = 0; i < module.imports.size(); ++i) {

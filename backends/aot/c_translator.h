@@ -30,7 +30,7 @@ struct Translation {
 };
 
 // Part of the artifact cache key: bump it whenever the C it writes changes.
-inline constexpr int kTranslatorVersion = 2;
+inline constexpr int kTranslatorVersion = 3;
 
 // How the instrumenter's fuel metering is translated. The default is what
 // kiln runs guests with.
@@ -39,11 +39,6 @@ struct TranslateOptions {
   // unmetered. Only for `kiln bench --breakdown` (c_compiler.h's
   // BuildVariant), which shows what each part of the AOT path costs.
   bool fuel = true;
-  // Each function keeps the counter in a local (a register) and writes it
-  // through to the global: the same fuel counts, fewer memory round trips
-  // (c_translator.cc says why). false: wasm2c's direct global accesses, to
-  // compare against.
-  bool fuel_in_locals = true;
 };
 
 // Modules the C writer cannot express (SIMD, threads, tail calls, memory64,
