@@ -9,9 +9,9 @@
 //
 //   kiln_differential_fuzz --seeds 1000 --first-seed 1 --fuel 1000000
 //
-// Exit codes: 0 every call agreed; 1 a mismatch; 2 bad usage, or nothing
-// could be compared; 77 no wasm-opt (Debian: binaryen), which ctest reports
-// as a skip.
+// Exit codes: 0 every call agreed; 1 a mismatch, or wasm-opt failed; 2 bad
+// usage, or nothing could be compared; 77 no wasm-opt (Debian: binaryen),
+// which ctest reports as a skip.
 #include <CLI/CLI.hpp>
 
 #include <fcntl.h>
@@ -32,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +70,7 @@ struct Options {
   std::string cache_dir;  // the aot backend's artifacts
   bool keep = false;
   bool verbose = false;
+  bool keep_nans = false;              // no binaryen --denan: see compare_float
   bool plant_fuel_difference = false;  // a check of the checker: must find mismatches
   bool temporary_work_dir = false;  // made by this run: removed at its end unless a module is kept in it
 };
@@ -142,6 +144,7 @@ Result<GeneratedModule> generate_module(uint64_t seed, std::mt19937_64& rng, con
   std::ofstream(generated.input_path, std::ios::binary) << input;
   std::vector<std::string> command = {options.wasm_opt, "-ttf", generated.input_path, "-o", generated.wasm_path};
   command.insert(command.end(), kFeatureFlags.begin(), kFeatureFlags.end());
+  if (!options.keep_nans) command.push_back("--denan");
   if (int status = run_quietly(command); status != 0) {
     return make_error(ErrorKind::Internal, "wasm-opt -ttf failed (status " + std::to_string(status) + ") on " +
                                                generated.input_path);
@@ -277,7 +280,7 @@ struct CallOutcome {
 // must be the same on both backends, and later calls see them.
 class BackendRun {
  public:
-  BackendRun(const Module& module) : store_(std::make_unique<Store>(module.engine())) {
+  explicit BackendRun(const Module& module) : store_(std::make_unique<Store>(module.engine())) {
     linker_ = logging_linker(module.info(), log_);
   }
 
@@ -302,6 +305,18 @@ class BackendRun {
     outcome.log = std::move(log_);
     log_.clear();
     return outcome;
+  }
+
+  std::span<const uint8_t> memory() const { return instance_->memory(); }
+
+  // The values of the globals the module exports, in export order.
+  std::vector<Value> exported_globals() const {
+    std::vector<Value> values;
+    for (const ExportDesc& item : instance_->module().info().exports) {
+      if (item.kind != ExternKind::Global) continue;
+      if (auto global = instance_->get_export(item.name)) values.push_back(store_->global_get(*global));
+    }
+    return values;
   }
 
  private:
@@ -333,6 +348,13 @@ enum class Agreement { Same, NanBitsDiffer, Differ };
 // other is not: arithmetic never makes a signalling NaN, so it came through
 // instructions that keep bits exactly (const, load, reinterpret, copysign),
 // and one backend changed them.
+// The backends do differ here: WABT's interpreter returns the canonical NaN
+// where the C code keeps an operand's payload (f64.sub of two non-canonical
+// NaNs), and such a NaN stored to memory (or reinterpreted as an integer)
+// differs where no rule can excuse it. So modules are de-NaN'd by default
+// (binaryen's --denan turns every NaN a float instruction makes into 0, as
+// binaryen's own fuzzer does when it compares engines), and this rule only
+// matters with --keep-nans.
 Agreement compare_float(uint64_t a, uint64_t b, FloatLayout layout) {
   if (a == b) return Agreement::Same;
   if (!is_nan(a, layout) || !is_nan(b, layout)) return Agreement::Differ;
@@ -384,6 +406,39 @@ Agreement compare_outcomes(const CallOutcome& a, const CallOutcome& b) {
   return std::max(compare_values(x.values, y.values), compare_logs(a.log, b.log));
 }
 
+// Where two memories first differ, or nullopt when they are the same.
+std::optional<size_t> first_difference(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  if (a.size() != b.size()) return std::min(a.size(), b.size());
+  auto [at, _] = std::mismatch(a.begin(), a.end(), b.begin());
+  if (at == a.end()) return std::nullopt;
+  return static_cast<size_t>(at - a.begin());
+}
+
+// Up to 8 bytes from `at`, and the memory's size.
+std::string hex_bytes(std::span<const uint8_t> memory, size_t at) {
+  std::string text;
+  for (size_t i = at; i < memory.size() && i < at + 8; ++i) {
+    char byte[4];
+    std::snprintf(byte, sizeof byte, "%02x", memory[i]);
+    text += byte;
+  }
+  return (text.empty() ? "(end)" : text) + " of " + std::to_string(memory.size()) + " bytes";
+}
+
+// What the module's state shows after a call: memory 0 and the exported
+// globals. Binaryen's hashMemory export sees memory only when called; this
+// names the call that changed it. Empty when both backends' state agrees.
+std::string compare_state(const BackendRun& interp, const BackendRun& aot) {
+  if (auto at = first_difference(interp.memory(), aot.memory())) {
+    return "memory differs from byte " + std::to_string(*at) + ": interp " + hex_bytes(interp.memory(), *at) +
+           ", aot " + hex_bytes(aot.memory(), *at);
+  }
+  if (compare_values(interp.exported_globals(), aot.exported_globals()) == Agreement::Differ) {
+    return "exported globals differ";
+  }
+  return {};
+}
+
 std::string describe(const Log& log) {
   std::string text;
   for (const LogEntry& entry : log) {
@@ -422,6 +477,7 @@ struct SeedReport {
   bool compared = false;        // both backends ran the module
   std::string skipped_because;  // the module was not compared, and why
   std::string mismatch;         // empty when every call agreed
+  std::string error;            // binaryen could not make the module: fails the run too
   std::string nan_note;         // the first call whose NaN results differed in bits only
   uint64_t calls = 0, calls_skipped = 0, traps = 0, out_of_fuel = 0, nan_bits_differed = 0;
   bool stack_exhausted = false;
@@ -438,7 +494,7 @@ class Fuzzer {
     std::mt19937_64 rng(seed);
     auto generated = generate_module(seed, rng, options_);
     if (!generated) {
-      report.mismatch = generated.error().message;  // a broken generator must not pass silently
+      report.error = generated.error().message;
       return report;
     }
     compare_module(*generated, rng, report);
@@ -478,7 +534,7 @@ class Fuzzer {
   bool compare_call(const PlannedCall& call, BackendRun& interp, BackendRun& aot, SeedReport& report) const {
     CallOutcome expected = interp.call(call);
     PlannedCall aot_call = call;
-    if (options_.plant_fuel_difference && aot_call.fuel > 1) --aot_call.fuel;
+    if (options_.plant_fuel_difference) aot_call.fuel = std::max<uint64_t>(aot_call.fuel / 2, 1);
     CallOutcome got = aot.call(aot_call);
     if (exhausted_stack(expected.result) || exhausted_stack(got.result)) {
       report.stack_exhausted = true;  // state may differ from here on: stop comparing this module
@@ -490,9 +546,15 @@ class Fuzzer {
     Agreement agreement = compare_outcomes(expected, got);
     std::string both = "call " + describe(call) + "\n  interp: " + describe(expected) + "\n  aot:    " + describe(got);
     if (agreement == Agreement::NanBitsDiffer && report.nan_bits_differed++ == 0) report.nan_note = both;
-    if (agreement != Agreement::Differ) return true;
-    report.mismatch = both;
-    return false;
+    if (agreement == Agreement::Differ) {
+      report.mismatch = both;
+      return false;
+    }
+    if (std::string state = compare_state(interp, aot); !state.empty()) {
+      report.mismatch = both + "\n  after the call: " + state;
+      return false;
+    }
+    return true;
   }
 
   // A module either backend refuses as Unsupported is skipped (the aot
@@ -518,7 +580,7 @@ class Fuzzer {
 
 struct Totals {
   uint64_t modules = 0, modules_skipped = 0, stack_exhausted = 0, calls = 0, calls_skipped = 0, traps = 0,
-           out_of_fuel = 0, nan_bits_differed = 0, mismatches = 0;
+           out_of_fuel = 0, nan_bits_differed = 0, mismatches = 0, errors = 0;
 
   void add(const SeedReport& report) {
     modules += report.compared;
@@ -530,11 +592,14 @@ struct Totals {
     out_of_fuel += report.out_of_fuel;
     nan_bits_differed += report.nan_bits_differed;
     mismatches += !report.mismatch.empty();
+    errors += !report.error.empty();
   }
 };
 
 void print_report(const SeedReport& report, const Options& options) {
-  if (!report.mismatch.empty()) {
+  if (!report.error.empty()) {
+    std::printf("ERROR seed %llu: %s\n", static_cast<unsigned long long>(report.seed), report.error.c_str());
+  } else if (!report.mismatch.empty()) {
     std::printf("MISMATCH seed %llu: %s\n", static_cast<unsigned long long>(report.seed), report.mismatch.c_str());
   } else if (options.verbose && !report.nan_note.empty()) {
     std::printf("seed %llu: NaN results differing in bits only (allowed): %s\n",
@@ -574,10 +639,10 @@ void print_summary(const Totals& totals, const Options& options, double seconds)
   std::printf(
       "differential fuzz: seeds %llu..%llu, fuel %llu per call (1 in 4 less): %llu modules compared (%llu skipped, %llu stopped "
       "at stack exhaustion), %llu calls compared (%llu traps, %llu out of fuel; %llu exports skipped), "
-      "%llu NaN results differing in bits only, %llu mismatches, %.1f s\n",
+      "%llu NaN results differing in bits only, %llu mismatches, %llu errors, %.1f s\n",
       n(options.first_seed), n(options.first_seed + options.seeds - 1), n(options.fuel), n(totals.modules),
       n(totals.modules_skipped), n(totals.stack_exhausted), n(totals.calls), n(totals.traps), n(totals.out_of_fuel),
-      n(totals.calls_skipped), n(totals.nan_bits_differed), n(totals.mismatches), seconds);
+      n(totals.calls_skipped), n(totals.nan_bits_differed), n(totals.mismatches), n(totals.errors), seconds);
 }
 
 Result<Engine> make_engine(BackendKind backend, const Options& options) {
@@ -601,8 +666,10 @@ void parse_options(CLI::App& app, Options& options) {
   app.add_option("--cache-dir", options.cache_dir, "aot artifact cache (default: <work-dir>/aot-cache)");
   app.add_flag("--keep", options.keep, "keep every generated module, not only mismatching ones");
   app.add_flag("-v,--verbose", options.verbose, "a line per seed");
+  app.add_flag("--keep-nans", options.keep_nans,
+               "no --denan: NaN payloads the spec leaves open may differ in memory and be reported");
   app.add_flag("--plant-fuel-difference", options.plant_fuel_difference,
-               "give the aot backend one unit of fuel less per call, to check that mismatches are caught");
+               "give the aot backend half the fuel of each call, to check that mismatches are caught");
 }
 
 // Fills in the directories' defaults and creates them.
@@ -634,7 +701,7 @@ int run(Options options) {
   Fuzzer fuzzer(options, std::move(*interp), std::move(*aot));
   Totals totals = run_all(fuzzer, options);
   print_summary(totals, options, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (totals.mismatches > 0) return kExitMismatch;
+  if (totals.mismatches > 0 || totals.errors > 0) return kExitMismatch;
   if (options.temporary_work_dir && !options.keep) fs::remove_all(options.work_dir);
   if (totals.calls == 0) {
     std::printf("nothing was compared: every module was skipped\n");
