@@ -283,6 +283,9 @@ class BackendRun {
   explicit BackendRun(const Module& module) : store_(std::make_unique<Store>(module.engine())) {
     linker_ = logging_linker(module.info(), log_);
   }
+  // The linker's host functions hold the address of log_.
+  BackendRun(const BackendRun&) = delete;
+  BackendRun& operator=(const BackendRun&) = delete;
 
   // Empty when instantiated; else what stopped it.
   std::optional<std::string> instantiate(const Module& module, uint64_t fuel) {
