@@ -1,5 +1,5 @@
-// The AOT path's speed work must not change what a guest does. Fuel kept in
-// a local per function (c_translator.cc) charges exactly what the
+// The AOT path's speed work must not change what a guest does. Fuel passed
+// between functions in registers (fuel_passing.h) charges exactly what the
 // interpreter charges, also when the budget runs out in the middle of a loop;
 // the benchmark-only build variants (c_compiler.h's BuildVariant) get
 // artifacts of their own and never change the key the module index records.
@@ -14,6 +14,7 @@
 #include "kiln/store.h"
 #include "tests/aot_test_support.h"
 #include "tests/test_support.h"
+#include "wasm/wat_parser.h"
 
 namespace kiln {
 namespace {
@@ -115,6 +116,71 @@ TEST(AotPerfVariant, TheUnmeteredVariantChargesNothingAndTheDefaultDoes) {
   EXPECT_EQ(without.out, with_fuel.out);
   EXPECT_GT(with_fuel.fuel_used, 3'000u);
   EXPECT_EQ(without.fuel_used, 0u);
+}
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+// A loop of 1,000 iterations through a direct call, then an out-of-bounds
+// load: the fuel a trapping call reports includes the work before the trap
+// (the counter is written back at every loop header and call), and is the
+// same on both backends. `pair` returns two values, so its twin returns
+// three (fuel_passing.h), and `br 0` leaves a function from inside a block.
+constexpr std::string_view kWorkThenTrap = R"((module
+  (memory 1)
+  (func $step (param i32) (result i32) (i32.add (local.get 0) (i32.const 3)))
+  (func $pair (param i32) (result i32 i32)
+    (block (result i32 i32)
+      (br 1 (local.get 0) (i32.const 1))))
+  (func $work (param i32) (result i32)
+    (local i32)
+    (loop $again
+      (local.set 1 (call $step (local.get 1)))
+      (local.set 1 (i32.add (call $pair (local.get 1))))
+      (br_if $again (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get 1))
+  (func (export "work") (param i32) (result i32) (call $work (local.get 0)))
+  (func (export "work_then_trap") (param i32) (result i32)
+    (i32.load (i32.add (call $work (local.get 0)) (i32.const 65536)))))
+)";
+
+CallResult call_once(const Engine& engine, const std::string& name, int32_t arg, uint64_t fuel) {
+  auto bytes = wasm::wat_to_wasm(kWorkThenTrap, "work_then_trap.wat");
+  if (!bytes.ok()) throw std::runtime_error(bytes.error().message);
+  auto module = Module::compile(engine, *bytes, "work_then_trap");
+  if (!module.ok()) throw std::runtime_error(module.error().message);
+  Store store(engine);
+  store.limits().fuel = fuel;
+  auto instance = store.instantiate(*module, Linker());
+  if (!instance.ok()) throw std::runtime_error(instance.error().message);
+  const Value args[] = {Value::from_i32(arg)};
+  return instance->call(name, args);
+}
+
+TEST(AotPerfFuel, ATrapReportsTheWorkBeforeItOnBothBackends) {
+  Engine interp = test::make_engine(BackendKind::Interp);
+  Engine aot = test::make_engine(BackendKind::Aot);
+  CallResult done = call_once(interp, "work", 1000, 100'000'000);
+  ASSERT_TRUE(done.returned());
+  CallResult on_interp = call_once(interp, "work_then_trap", 1000, 100'000'000);
+  CallResult on_aot = call_once(aot, "work_then_trap", 1000, 100'000'000);
+  ASSERT_EQ(on_interp.status, CallResult::Status::Trapped);
+  EXPECT_EQ(on_interp.trap.kind, TrapKind::MemoryOutOfBounds);
+  EXPECT_EQ(on_aot.status, CallResult::Status::Trapped);
+  EXPECT_EQ(on_aot.trap.kind, on_interp.trap.kind);
+  EXPECT_EQ(on_aot.fuel_used, on_interp.fuel_used);
+  EXPECT_GE(on_interp.fuel_used, done.fuel_used) << "the loop's work is charged although the call trapped";
+  for (uint64_t budget : {done.fuel_used / 3, done.fuel_used - 5, done.fuel_used + 2}) {
+    SCOPED_TRACE("budget " + std::to_string(budget));
+    CallResult a = call_once(interp, "work", 1000, budget);
+    CallResult b = call_once(aot, "work", 1000, budget);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.fuel_used, b.fuel_used);
+    if (a.returned() && b.returned()) EXPECT_EQ(a.values.at(0).i32, b.values.at(0).i32);
+  }
 }
 
 }  // namespace

@@ -1,14 +1,18 @@
 // Fuel instrumentation: rewrites a module so that it meters its own work.
 //
-// Every basic block subtracts its instruction count from a fuel counter, an
-// i64 global the module imports as kiln.__kiln_fuel, shared by every instance
-// in a Store. At each function entry and loop header the module checks the
-// counter and, when it is negative, calls kiln.__kiln_fuel_exhausted (a host
-// function: it refills the counter from the remaining budget, checks the
-// deadline, or traps). Every loop iteration passes a check, so no guest can
-// run unmetered. The rewritten module is what every backend runs: fuel used
-// is a property of the module and its input, not of the backend.
-// One unit of fuel is about one WebAssembly instruction (docs/fuel.md).
+// Every straight-line run subtracts its instruction count from a fuel
+// counter, kept in a local per function and written to an i64 global the
+// module imports as kiln.__kiln_fuel (shared by every instance in a Store)
+// wherever the host or another function may read it: at check points,
+// before calls and before returns. At each check point (the entry of a
+// function that calls or loops, the header of a loop a branch goes back to)
+// the module tests the counter and, when it is negative, calls
+// kiln.__kiln_fuel_exhausted (a host function: it refills the counter from
+// the remaining budget, checks the deadline, or traps). Every loop iteration
+// and call passes a check, so no guest runs unmetered. The rewritten module
+// is what every backend runs: fuel used is a property of the module and its
+// input, not of the backend. One unit of fuel is one WebAssembly
+// instruction (docs/fuel.md).
 #pragma once
 
 #include <cstdint>

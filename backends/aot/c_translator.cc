@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "backends/aot/artifact_glue.h"
+#include "backends/aot/fuel_passing.h"
 #include "wasm/value_types.h"
 #include "wabt/apply-names.h"
 #include "wabt/binary-reader-ir.h"
@@ -201,11 +202,123 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
   }
 }
 
+// ---- memory base ---------------------------------------------------------------
+
+// wasm2c's loads and stores read the memory's base pointer from the instance
+// on every access: `i32_load(&instance->w2c_m, addr)` loads `m.data`, and
+// since a guest store may alias anything, the C compiler reloads it after
+// every store. But kiln's memories never move: each lives in a region
+// reserved once (rt/memory_pool.h), grown in place. So each function copies
+// the memory's descriptor into a local at entry and its loads and stores go
+// through the copy: the base stays in a register. Only with guard pages: with
+// explicit bounds checks every access also reads the size, which
+// memory.grow (here or in a callee) changes. memory.size, memory.grow and
+// the bulk operations keep using the instance's descriptor.
+constexpr std::string_view kMemoryLocalPrelude =
+    "#if WASM_RT_MEMCHECK_SIGNAL_HANDLER\n"
+    "#define KILN_MEM_LOCAL(m) wasm_rt_memory_t kiln_mem = *(m); (void)kiln_mem\n"
+    "#define KILN_MEM(m) (&kiln_mem)\n"
+    "#else\n"
+    "#define KILN_MEM_LOCAL(m) (void)0\n"
+    "#define KILN_MEM(m) (m)\n"
+    "#endif\n";
+
+bool is_identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// `name(` at `at`, `name` being a load or store helper: i32_load,
+// i64_store16, f64_load, ...
+bool is_access_helper(std::string_view text) {
+  static constexpr std::string_view kTypes[] = {"i32_", "i64_", "f32_", "f64_"};
+  bool typed = false;
+  for (std::string_view type : kTypes) typed |= text.starts_with(type);
+  if (!typed) return false;
+  std::string_view op = text.substr(4);
+  if (!op.starts_with("load") && !op.starts_with("store")) return false;
+  for (char c : op) {
+    if (!is_identifier_char(c)) return false;
+  }
+  return true;
+}
+
+// Routes every load and store of the memory `memory` (its C expression,
+// e.g. `&instance->w2c_memory` or `instance->Z_importsZ_i0`) through the
+// function's local copy, declared after each FUNC_PROLOGUE.
+std::string cache_memory_base(const std::string& c, const std::string& memory) {
+  const std::string argument = "(" + memory + ", ";
+  std::string out;
+  out.reserve(c.size() + c.size() / 8);
+  size_t copied = 0;
+  for (size_t at = c.find(argument); at != std::string::npos; at = c.find(argument, at + 1)) {
+    size_t name_start = at;
+    while (name_start > 0 && is_identifier_char(c[name_start - 1])) --name_start;
+    if (name_start > 0 && (c[name_start - 1] == '.' || c[name_start - 1] == '>')) continue;  // a field, not a helper
+    if (!is_access_helper(std::string_view(c).substr(name_start, at - name_start))) continue;
+    out.append(c, copied, at + 1 - copied);
+    out += "KILN_MEM(" + memory + "), ";
+    copied = at + argument.size();
+  }
+  out.append(c, copied, std::string::npos);
+  replace_all(out, "  FUNC_PROLOGUE;\n", "  FUNC_PROLOGUE;\n  KILN_MEM_LOCAL(" + memory + ");\n");
+  return out;
+}
+
+// The C expression wasm2c passes for the memory to its first load or store,
+// if the module accesses memory at all.
+std::optional<std::string> accessed_memory(const std::string& c) {
+  static constexpr std::string_view kForms[] = {"(&instance->w2c_", "(instance->Z_"};
+  for (std::string_view form : kForms) {
+    for (size_t at = c.find(form); at != std::string::npos; at = c.find(form, at + 1)) {
+      size_t name_start = at;
+      while (name_start > 0 && is_identifier_char(c[name_start - 1])) --name_start;
+      if (!is_access_helper(std::string_view(c).substr(name_start, at - name_start))) continue;
+      size_t end = c.find(", ", at);
+      if (end == std::string::npos) return std::nullopt;
+      return c.substr(at + 1, end - at - 1);
+    }
+  }
+  return std::nullopt;
+}
+
+// wasm2c's loads end with `asm("" :: "r"(result))`, so that a load whose
+// value is dropped still happens (and traps when out of bounds). For f32 and
+// f64 the "r" moves the value into an integer register, or makes the compiler
+// load it twice: a wasted instruction per float load in every numeric loop.
+// Floats are kept in their own registers instead; the load still happens.
+constexpr std::string_view kForceReadPrelude =
+    "#if defined(__x86_64__)\n"
+    "#define KILN_FLOAT_REG \"x\"\n"
+    "#elif defined(__aarch64__)\n"
+    "#define KILN_FLOAT_REG \"w\"\n"
+    "#else\n"
+    "#define KILN_FLOAT_REG \"r\"\n"
+    "#endif\n"
+    "#define KILN_FORCE_READ_u8(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_s8(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_u16(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_s16(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_u32(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_s32(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_u64(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_s64(v) wasm_asm(\"\" ::\"r\"(v))\n"
+    "#define KILN_FORCE_READ_f32(v) wasm_asm(\"\" ::KILN_FLOAT_REG(v))\n"
+    "#define KILN_FORCE_READ_f64(v) wasm_asm(\"\" ::KILN_FLOAT_REG(v))\n";
+
+// The fuel counter is an imported global: wasm2c reads and writes it as
+// `(*instance->Z_importsZ_iN)`, loading the pointer from the instance each
+// time, again after every guest store (which may alias the instance). The
+// pointer never changes, so each function loads it once into a local.
+std::string cache_fuel_pointer(const std::string& c, const std::string& field) {
+  std::string out = c;
+  replace_all(out, "(*instance->" + field + ")", "(*kiln_fuel)");
+  replace_all(out, "  FUNC_PROLOGUE;\n", "  FUNC_PROLOGUE;\n  u64* const kiln_fuel = instance->" + field + "; (void)kiln_fuel;\n");
+  return out;
+}
+
 // wasm2c raises one code for every memory and table bounds failure and one
 // for every call_indirect failure; the interpreter names each. Memory
 // helpers come before funcref_table_init in the prelude, table helpers
 // after it.
-Result<std::string> post_process(std::string c) {
+Result<std::string> post_process(std::string c, const std::optional<std::string>& fuel_global) {
   const std::string_view call_indirect =
       "#define CALL_INDIRECT(table, t, ft, x, ...)             \\\n"
       "  (LIKELY((x) < table.size && table.data[x].func &&     \\\n"
@@ -231,7 +344,15 @@ Result<std::string> post_process(std::string c) {
   std::string table_part = c.substr(split);
   replace_all(memory_part, "TRAP(OOB)", "TRAP(MEMORY_OOB)");
   replace_all(table_part, "TRAP(OOB)", "TRAP(TABLE_OOB)");
-  return memory_part + table_part;
+  // The little-endian DEFINE_LOAD (the big-endian one keeps its "r").
+  const std::string_view force_read = "    wasm_asm(\"\" ::\"r\"(result));                            \\\n";
+  size_t load = memory_part.find(force_read);
+  if (load == std::string::npos) return make_error(ErrorKind::Internal, "unexpected C writer output (DEFINE_LOAD)");
+  memory_part.replace(load, force_read.size(), "    KILN_FORCE_READ_##t1(result);                          \\\n");
+  std::string out = std::string(kForceReadPrelude) + memory_part + std::string(kMemoryLocalPrelude) + table_part;
+  if (std::optional<std::string> memory = accessed_memory(out)) out = cache_memory_base(out, *memory);
+  if (fuel_global) out = cache_fuel_pointer(out, *fuel_global);
+  return out;
 }
 
 // ---- fuel --------------------------------------------------------------------
@@ -365,10 +486,21 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
   // with one name clash. kiln binds imports and exports by index, so the C
   // sees synthetic names (import_symbol, export_symbol); the real ones stay in
   // the metadata.
-  if (auto fuel = find_fuel_global(module); fuel && !translate.fuel) {
-    for (wabt::Func* func : module.funcs) {
-      // The instrumenter's local is the function's last.
-      if (!func->exprs.empty()) strip_fuel(func->exprs, fuel->global, func->GetNumParamsAndLocals() - 1);
+  std::optional<std::string> fuel_field;  // the instance's pointer to the counter, in C
+  for (size_t i = 0; i < module.imports.size(); ++i) {
+    const wabt::Import* import = module.imports[i];
+    if (import->module_name == wasm::kFuelImportModule && import->field_name == wasm::kFuelGlobalName) {
+      if (translate.fuel) fuel_field = import_symbol(i);
+    }
+  }
+  if (auto fuel = find_fuel_global(module)) {
+    if (translate.fuel) {
+      pass_fuel_in_registers(module, fuel->global);
+    } else {
+      for (wabt::Func* func : module.funcs) {
+        // The instrumenter's local is the function's last.
+        if (!func->exprs.empty()) strip_fuel(func->exprs, fuel->global, func->GetNumParamsAndLocals() - 1);
+      }
     }
   }
   for (size_t i = 0; i < module.imports.size(); ++i) {
@@ -389,7 +521,7 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
   Translation out;
   const auto& c_data = c_stream.output_buffer().data;
   const auto& h_data = h_stream.output_buffer().data;
-  auto c = post_process(std::string(c_data.begin(), c_data.end()));
+  auto c = post_process(std::string(c_data.begin(), c_data.end()), fuel_field);
   if (!c) return prefix_error(prefix, c.error());
   out.c_source = std::move(*c);
   out.header.assign(h_data.begin(), h_data.end());
