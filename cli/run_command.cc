@@ -11,6 +11,7 @@
 
 #include "base/files.h"
 #include "base/sha256.h"
+#include "base/startup_trace.h"
 #include "base/units.h"
 #include "cli/auto_backend.h"
 #include "cli/background_compile.h"
@@ -81,6 +82,7 @@ Result<AutoChoice> choose_backend(const RunOptions& options, const std::string& 
 // Runs _start and turns its outcome into kiln's exit code.
 int run_start(Instance& instance, const std::string& module_path) {
   CallResult result = instance.call("_start", {});
+  base::trace_startup("guest ran (_start)");
   switch (result.status) {
     case CallResult::Status::Returned: return kExitOk;
     case CallResult::Status::Exited:
@@ -95,19 +97,24 @@ int run_start(Instance& instance, const std::string& module_path) {
 }
 
 int run(const RunOptions& options) {
+  base::trace_startup("command line parsed");
   auto limits = limits_from(options);
   if (!limits) return fail(kExitUsage, limits.error().message);
   auto bytes = base::read_file_bytes(options.module_path);
   if (!bytes) return fail(exit_code_for(ErrorKind::Io), options.module_path + ": cannot read the file");
   const std::string sha256 = base::sha256_hex(*bytes);
+  base::trace_startup("module read and hashed");
   auto choice = choose_backend(options, sha256);
   if (!choice) return fail(kExitUsage, choice.error().message);
+  base::trace_startup("backend chosen");
   auto engine = Engine::create(
       EngineConfig{.backend = choice->backend, .cache_dir = options.cache_dir, .multi_memory = options.multi_memory});
   if (!engine) return fail(exit_code_for(engine.error().kind), engine.error().message);
 
+  base::trace_startup("engine created");
   auto module = Module::compile(*engine, *bytes, options.module_path);
   if (!module) return fail(exit_code_for(module.error().kind), module.error().message);
+  base::trace_startup("module loaded");
   // Only a module that loaded is worth compiling: an invalid one would fail
   // again in the background, unseen, on every run.
   if (choice->compile_in_background) {
@@ -134,6 +141,7 @@ int run(const RunOptions& options) {
   if (!module->info().find_export("_start")) {
     return fail(kExitLinkError, options.module_path + ": exports no _start function (not a WASI command)");
   }
+  base::trace_startup("instantiated (WASI linked)");
   return run_start(*instance, options.module_path);
 }
 

@@ -4,6 +4,7 @@
 
 #include "backends/aot/aot_backend.h"
 #include "backends/aot/module_index.h"
+#include "base/startup_trace.h"
 
 namespace kiln::runtime {
 
@@ -11,14 +12,17 @@ IndexLookup load_indexed_module(const backends::aot::ArtifactCache& cache, const
                                 std::string_view name) {
   IndexLookup lookup;
   auto entry = backends::aot::ModuleIndex(cache.dir()).find(sha256);
+  base::trace_startup("  module index entry read");
   if (!entry) return lookup;
   if (!entry->interp_only_reason.empty()) {
     lookup.interp_only_reason = std::move(entry->interp_only_reason);
     return lookup;
   }
   auto artifact = cache.find(entry->artifact_key);
+  base::trace_startup("  artifact metadata read, .so hashed");
   if (!artifact) return lookup;
   auto loaded = backends::load_cached_artifact(std::move(*artifact), name);
+  base::trace_startup("  artifact dlopened");
   if (!loaded) {
     lookup.module.emplace(loaded.error());
     return lookup;

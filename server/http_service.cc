@@ -1,7 +1,6 @@
 #include "server/http_service.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +32,7 @@
 #include <rapidjson/writer.h>
 
 #include "base/json_msgpack.h"
+#include "base/sha256.h"
 #include "deploy/extension_deploy.h"
 #include "deploy/module_pipeline.h"
 #include "execute/exec_result_json.h"
@@ -272,12 +272,9 @@ std::string media_type(const Request& req) {
 
 bool is_msgpack(const std::string& type) { return type == "application/msgpack" || type == "application/x-msgpack"; }
 
-std::array<unsigned char, 32> digest(std::string_view text) {
-  std::array<unsigned char, 32> out{};
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), out.data(), &n, EVP_sha256(), nullptr);
-  return out;
-}
+// base::sha256, not EVP: the kiln executable links libcrypto.a, where EVP
+// would pull in the provider machinery for every command (base/sha256.cc).
+std::array<uint8_t, 32> digest(std::string_view text) { return base::sha256(text); }
 
 // ---- the body of an admin request ------------------------------------------
 
