@@ -13,7 +13,8 @@ inline constexpr std::string_view kFuelExhaustedName = "__kiln_fuel_exhausted";
 
 // Where the instrumenter charges and writes the counter back. A new scheme
 // meters the same module differently, so whatever remembers instrumented
-// modules (the AOT module index) keys them by it too.
-inline constexpr int kMeteringVersion = 2;
+// modules (the AOT module index) keys them by it too: bump it whenever
+// the instrumented code changes.
+inline constexpr int kMeteringVersion = 3;
 
 }  // namespace kiln::fuel_abi

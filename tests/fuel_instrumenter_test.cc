@@ -276,8 +276,7 @@ TEST(FuelInstrumenter, ChecksEveryFunctionEntryAndLoopHeader) {
   EXPECT_EQ(checks(loops.exprs, fuel.func), 3);
   EXPECT_EQ(checks(function(out, "leaf").exprs, fuel.func), 0) << "a function that neither calls nor loops";
   EXPECT_EQ(checks(function(out, "caller").exprs, fuel.func), 1);
-  // Inside the loop, every iteration charges its run, writes the counter
-  // back, then checks.
+  // Inside the loop, every iteration charges its run, then checks.
   const wabt::LoopExpr* outer = nullptr;
   for (const wabt::Expr& expr : loops.exprs) {
     if (auto* loop = wabt::dyn_cast<wabt::LoopExpr>(&expr)) outer = loop;
@@ -285,16 +284,16 @@ TEST(FuelInstrumenter, ChecksEveryFunctionEntryAndLoopHeader) {
   ASSERT_NE(outer, nullptr);
   std::vector<const wabt::Expr*> body;
   for (const wabt::Expr& expr : outer->block.exprs) body.push_back(&expr);
-  ASSERT_GE(body.size(), 9u);
-  EXPECT_TRUE(wabt::isa<wabt::LocalTeeExpr>(body[3]));   // the charge, into $f
-  EXPECT_TRUE(wabt::isa<wabt::GlobalSetExpr>(body[4]));  // and into the global
-  EXPECT_TRUE(wabt::isa<wabt::IfExpr>(body[8]));         // the check
+  ASSERT_GE(body.size(), 8u);
+  EXPECT_TRUE(wabt::isa<wabt::LocalSetExpr>(body[3]));  // the charge, into $f
+  EXPECT_TRUE(wabt::isa<wabt::IfExpr>(body[7]));        // the check
   EXPECT_EQ(charges(loops, fuel.global), (std::vector<uint64_t>{1, 1, 5, 2}));
 }
 
 // The counter lives in a local; the global is brought up to date wherever
-// someone else may read it: at check points, before a call (the callee
-// reads it) and before a return. After a call it is read back.
+// someone else may read it: before a call (the callee reads it), before a
+// return, and before the exhaustion call of a check. After a call it is read
+// back.
 TEST(FuelInstrumenter, WritesTheCounterBackBeforeCallsAndReturns) {
   DecodedModule out = instrumented(R"((module
     (import "env" "host" (func $host))
@@ -311,7 +310,7 @@ TEST(FuelInstrumenter, WritesTheCounterBackBeforeCallsAndReturns) {
   FuelImports fuel = fuel_imports(out);
   // Functions: host 0, exhausted 1, callee 2, f 3.
   EXPECT_EQ(outline(function(out, "f").exprs, fuel.global, fuel.func),
-            (std::vector<std::string>{"get fuel", "set fuel", "check", "get fuel",  // entry: charge, write, check
+            (std::vector<std::string>{"get fuel", "set fuel", "check", "get fuel",  // entry: charge, check
                                       "set fuel", "call 0", "get fuel",             // host call
                                       "set fuel", "call 2", "get fuel",             // call in the if
                                       "set fuel", "return",                         // return

@@ -95,9 +95,9 @@ FuelRefs add_fuel_imports(wabt::Module& module) {
 // ---- metering code ------------------------------------------------------------
 //
 // Each function keeps the fuel counter in a local, $f, and writes it to the
-// imported global only where something else may look at it: at every check
-// point (function entry, loop header), before every call, and before every
-// return. docs/fuel.md says why those places.
+// imported global only where something else may look at it: before every
+// call, before every return, and when a check finds it negative (the host
+// function it calls reads it). docs/fuel.md says why those places.
 
 struct FuelCode {
   FuelRefs refs;
@@ -107,33 +107,26 @@ struct FuelCode {
   std::unique_ptr<wabt::Expr> global_set() const { return std::make_unique<wabt::GlobalSetExpr>(var(refs.fuel_global)); }
   std::unique_ptr<wabt::Expr> local_get() const { return std::make_unique<wabt::LocalGetExpr>(var(local)); }
   std::unique_ptr<wabt::Expr> local_set() const { return std::make_unique<wabt::LocalSetExpr>(var(local)); }
-  std::unique_ptr<wabt::Expr> local_tee() const { return std::make_unique<wabt::LocalTeeExpr>(var(local)); }
   static wabt::Var var(wabt::Index index) { return wabt::Var(index, wabt::Location()); }
 
-  // $f -= units
-  wabt::ExprList charge(uint64_t units) const {
+  // $f = (from_global ? $fuel : $f) - units
+  wabt::ExprList charge(uint64_t units, bool from_global = false) const {
     wabt::ExprList code;
-    code.push_back(local_get());
+    code.push_back(from_global ? global_get() : local_get());
     code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(units)));
     code.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
     code.push_back(local_set());
     return code;
   }
 
-  // A check point: $f = (from_global ? $fuel : $f) - units; $fuel = $f;
-  // if ($f < 0) { exhausted(); $f = $fuel }
-  wabt::ExprList checked_charge(uint64_t units, bool from_global, bool check) const {
+  // if ($f < 0) { $fuel = $f; exhausted(); $f = $fuel }
+  wabt::ExprList check() const {
     wabt::ExprList code;
-    code.push_back(from_global ? global_get() : local_get());
-    code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(units)));
-    code.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
-    code.push_back(local_tee());
-    code.push_back(global_set());
-    if (!check) return code;
     code.push_back(local_get());
     code.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
     code.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
     auto if_expr = std::make_unique<wabt::IfExpr>();
+    if_expr->true_.exprs.splice(if_expr->true_.exprs.end(), sync());
     if_expr->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(var(refs.exhausted_func)));
     if_expr->true_.exprs.splice(if_expr->true_.exprs.end(), reload());
     code.push_back(std::move(if_expr));
@@ -390,16 +383,14 @@ class FunctionMeter {
   void close_run() {
     if (!open_) return;
     wabt::ExprList code;
-    switch (head_) {
-      case Head::Plain:
-        if (units_ > 0) code = code_.charge(units_);
-        break;
-      case Head::FunctionEntry:
-        code = code_.checked_charge(units_, /*from_global=*/true, /*check=*/facts_.calls_or_loops);
-        break;
-      case Head::LoopHeader:
-        code = code_.checked_charge(units_, /*from_global=*/false, /*check=*/true);
-        break;
+    if (head_ == Head::FunctionEntry) {
+      code = code_.charge(units_, /*from_global=*/true);  // always: it sets $f
+      if (facts_.calls_or_loops) code.splice(code.end(), code_.check());
+    } else if (head_ == Head::LoopHeader) {
+      code = code_.charge(units_);
+      code.splice(code.end(), code_.check());
+    } else if (units_ > 0) {
+      code = code_.charge(units_);
     }
     run_list_->splice(*run_head_, code);
     run_list_->erase(*run_head_);

@@ -314,11 +314,29 @@ std::string cache_fuel_pointer(const std::string& c, const std::string& field) {
   return out;
 }
 
+// The call a fuel check makes when the counter runs out is rare. Routed
+// through a cold, never-inlined function, the compiler lays the check out as
+// one predictable branch off the hot path and keeps the loop's registers
+// free, and the function around it stays small enough to inline.
+std::string route_exhaustion_cold(const std::string& c, const std::string& symbol) {
+  const std::string call = "(*" + symbol + ")(instance->Z_imports_instance);";
+  if (c.find(call) == std::string::npos) return c;
+  const std::string instance_type = mangle_name(kModuleCName) + "_instance_t";
+  const std::string wrapper = "static __attribute__((cold, noinline)) void kiln_fuel_exhausted(" + instance_type +
+                              "* instance) {\n  " + call + "\n}\n";
+  std::string out = c;
+  replace_all(out, call, "kiln_fuel_exhausted(instance);");
+  size_t at = out.find("static inline void funcref_table_init(");
+  if (at != std::string::npos) out.insert(at, wrapper);
+  return out;
+}
+
 // wasm2c raises one code for every memory and table bounds failure and one
 // for every call_indirect failure; the interpreter names each. Memory
 // helpers come before funcref_table_init in the prelude, table helpers
 // after it.
-Result<std::string> post_process(std::string c, const std::optional<std::string>& fuel_global) {
+Result<std::string> post_process(std::string c, const std::optional<std::string>& fuel_global,
+                                 const std::optional<std::string>& fuel_exhausted) {
   const std::string_view call_indirect =
       "#define CALL_INDIRECT(table, t, ft, x, ...)             \\\n"
       "  (LIKELY((x) < table.size && table.data[x].func &&     \\\n"
@@ -349,9 +367,20 @@ Result<std::string> post_process(std::string c, const std::optional<std::string>
   size_t load = memory_part.find(force_read);
   if (load == std::string::npos) return make_error(ErrorKind::Internal, "unexpected C writer output (DEFINE_LOAD)");
   memory_part.replace(load, force_read.size(), "    KILN_FORCE_READ_##t1(result);                          \\\n");
+  // The little-endian DEFINE_STORE: a compiler barrier after the store. A C
+  // compiler sees a guest access that faults (guard pages) as an ordinary
+  // one, so without it a store could sink below a later load that traps, or
+  // an earlier write of the fuel counter be dropped as overwritten; the
+  // interpreter would have done both. A char-typed store may alias anything
+  // already, so the barrier costs little beyond that order.
+  const std::string_view store_copy = "    wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));            \\\n";
+  size_t store = memory_part.find(store_copy);
+  if (store == std::string::npos) return make_error(ErrorKind::Internal, "unexpected C writer output (DEFINE_STORE)");
+  memory_part.insert(store + store_copy.size(), "    wasm_asm(\"\" ::: \"memory\");                                         \\\n");
   std::string out = std::string(kForceReadPrelude) + memory_part + std::string(kMemoryLocalPrelude) + table_part;
   if (std::optional<std::string> memory = accessed_memory(out)) out = cache_memory_base(out, *memory);
   if (fuel_global) out = cache_fuel_pointer(out, *fuel_global);
+  if (fuel_exhausted) out = route_exhaustion_cold(out, *fuel_exhausted);
   return out;
 }
 
@@ -486,12 +515,13 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
   // with one name clash. kiln binds imports and exports by index, so the C
   // sees synthetic names (import_symbol, export_symbol); the real ones stay in
   // the metadata.
-  std::optional<std::string> fuel_field;  // the instance's pointer to the counter, in C
+  std::optional<std::string> fuel_field;        // the instance's pointer to the counter, in C
+  std::optional<std::string> exhausted_symbol;  // the exhaustion handler's import, in C
   for (size_t i = 0; i < module.imports.size(); ++i) {
     const wabt::Import* import = module.imports[i];
-    if (import->module_name == wasm::kFuelImportModule && import->field_name == wasm::kFuelGlobalName) {
-      if (translate.fuel) fuel_field = import_symbol(i);
-    }
+    if (!translate.fuel || import->module_name != wasm::kFuelImportModule) continue;
+    if (import->field_name == wasm::kFuelGlobalName) fuel_field = import_symbol(i);
+    if (import->field_name == wasm::kFuelExhaustedName) exhausted_symbol = import_symbol(i);
   }
   if (auto fuel = find_fuel_global(module)) {
     if (translate.fuel) {
@@ -521,7 +551,7 @@ Result<Translation> translate_to_c(std::span<const uint8_t> wasm, std::string_vi
   Translation out;
   const auto& c_data = c_stream.output_buffer().data;
   const auto& h_data = h_stream.output_buffer().data;
-  auto c = post_process(std::string(c_data.begin(), c_data.end()), fuel_field);
+  auto c = post_process(std::string(c_data.begin(), c_data.end()), fuel_field, exhausted_symbol);
   if (!c) return prefix_error(prefix, c.error());
   out.c_source = std::move(*c);
   out.header.assign(h_data.begin(), h_data.end());

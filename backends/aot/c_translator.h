@@ -30,7 +30,7 @@ struct Translation {
 };
 
 // Part of the artifact cache key: bump it whenever the C it writes changes.
-inline constexpr int kTranslatorVersion = 6;
+inline constexpr int kTranslatorVersion = 8;
 
 // How the instrumenter's fuel metering is translated. The default is what
 // kiln runs guests with.

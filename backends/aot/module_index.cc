@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "backends/aot/artifact_cache.h"
+#include "backends/aot/c_translator.h"
 #include "base/fuel_abi.h"
 #include "base/files.h"
 #include "base/module_info_json.h"
@@ -124,10 +125,13 @@ Result<ModuleIndexEntry> module_index_entry_from_json(const std::string& text) {
   return entry;
 }
 
-// An entry names the artifact of the module as instrumented: one folder per
-// metering scheme, so a kiln that meters differently never finds another's.
+// An entry names the artifact of the module as instrumented and translated:
+// one folder per metering scheme and translator version, so a kiln that
+// meters or translates differently never runs another's artifact (which
+// would still be in the cache, under its old key).
 ModuleIndex::ModuleIndex(const std::string& cache_dir)
-    : dir_(cache_dir + "/modules-m" + std::to_string(fuel_abi::kMeteringVersion)) {}
+    : dir_(cache_dir + "/modules-m" + std::to_string(fuel_abi::kMeteringVersion) + "-t" +
+           std::to_string(kTranslatorVersion)) {}
 
 std::optional<ModuleIndexEntry> ModuleIndex::find(const std::string& module_sha256) const {
   const std::string path = dir_ + "/" + module_sha256 + ".json";

@@ -10,8 +10,9 @@
 // The compile side (the full library's Module::compile on the aot backend,
 // and `kiln compile`) writes an entry whenever it compiles a module.
 //
-// Layout: <artifact cache dir>/modules-m<metering version>/<sha256 of the
-// original bytes>.json (fuel_abi.h's kMeteringVersion),
+// Layout: <artifact cache dir>/modules-m<metering>-t<translator>/<sha256 of
+// the original bytes>.json (fuel_abi.h's kMeteringVersion, c_translator.h's
+// kTranslatorVersion),
 // each written to a temporary file and renamed into place, so a reader sees
 // a complete entry or none. An entry whose artifact has since been removed
 // (cache eviction) is a miss for the caller, never an error: it recompiles.
