@@ -13,7 +13,7 @@
 // shared VMs, where wall time mostly measures the neighbours.
 //
 // --breakdown (aot) runs each program on several builds of the same module
-// (c_compiler.h's BuildVariant): plain -O2 without fuel or conformance
+// (c_compiler.h's BuildVariant): plain -O3 without fuel or conformance
 // flags, + the conformance flags, + fuel (what kiln runs), and the default
 // with explicit bounds checks instead of guard pages.
 //
@@ -405,7 +405,7 @@ void print_footer(const std::vector<Row>& rows, bool breakdown) {
     std::printf("\n");
   }
   if (breakdown) {
-    std::printf("breakdown, ratios to native: plain = -O2 without fuel or conformance flags; +conform = with\n"
+    std::printf("breakdown, ratios to native: plain = -O3 without fuel or conformance flags; +conform = with\n"
                 "the conformance flags; +fuel = with fuel too (what kiln runs); bounds = +fuel with explicit\n"
                 "bounds checks instead of guard pages\n");
   }

@@ -29,8 +29,9 @@ struct Translation {
   ArtifactInfo info;      // without the artifact's hash
 };
 
-// Part of the artifact cache key: bump it whenever the C it writes changes.
-inline constexpr int kTranslatorVersion = 8;
+// Part of the artifact cache key and of the module index's folder: bump it
+// whenever the C it writes, or the flags it is compiled with, change.
+inline constexpr int kTranslatorVersion = 9;
 
 // How the instrumenter's fuel metering is translated. The default is what
 // kiln runs guests with.
