@@ -202,7 +202,8 @@ Result<std::string> Compiler::probe_identity(const Compiler& compiler) {
 void Compiler::configure_flags(const BuildVariant& variant) {
   bool clang = identity.find("clang") != std::string::npos;
   // -O3: metered code gains most from it (fib 2.2x -> 1.3x native, matmul
-  // 1.8x -> 1.3x; docs/aot.md), for about a quarter more compile time.
+  // 1.8x -> 1.3x; docs/aot.md), for 8 KiB more artifact and compile times
+  // within the noise of -O2's.
   // -s and -z noseparate-code keep small artifacts small: no symbol table
   // (dlsym reads the dynamic one) and no page of padding between the
   // code and data segments (add_one: 17,320 bytes without them).
