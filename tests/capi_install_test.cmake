@@ -56,7 +56,7 @@ run("embed_c_shared" ${CMAKE_COMMAND} -E env --unset=KILN_COMPILE --unset=KILN_R
 if(NOT output MATCHES "^${expected}$")
   message(FATAL_ERROR "embed_c_shared printed:\n${output}")
 endif()
-file(GLOB index_entries ${WORK_DIR}/cache-shared/aot-v1/modules/*.json)
+file(GLOB index_entries ${WORK_DIR}/cache-shared/aot-v1/modules-*/*.json)
 list(LENGTH index_entries count)
 if(NOT count EQUAL 1)
   message(FATAL_ERROR "expected the installed kiln to record one module index entry, found ${count}")
