@@ -326,10 +326,6 @@ class FunctionMeter {
         levels.push_back(level_of(expr));
         open_run(*levels.back().list, levels.back().list->begin(), Head::Plain);
         break;
-      case wabt::ExprType::Try:
-        // Exceptions are not an accepted feature; decode() refuses them.
-        close_run();
-        break;
       case wabt::ExprType::BrIf:
         close_run();
         open_run(*level.list, level.next, Head::Plain);
