@@ -1,6 +1,16 @@
 # Builds WebAssembly guests during the build: C with clang --target=wasm32-wasi
 # (wasi-libc), .wat with wat2wasm, and spec scripts (.wast) with wast2json.
-find_program(KILN_WASI_CC clang REQUIRED)
+find_program(KILN_WASI_CLANG clang REQUIRED)
+# clang runs binaryen's wasm-opt on what it links at -O1 and above whenever
+# it finds one (clang 14 has no switch against it), so installing binaryen
+# (the differential fuzzer needs it) would change every guest: other code,
+# other mutants in the mutation fuzz, other imports. -B puts a wasm-opt that
+# does nothing first in clang's program search: the guests are what clang
+# and wasm-ld make, on every machine.
+set(KILN_NO_WASM_OPT_DIR ${CMAKE_BINARY_DIR}/wasi-no-wasm-opt)
+file(MAKE_DIRECTORY ${KILN_NO_WASM_OPT_DIR})
+file(CREATE_LINK /bin/true ${KILN_NO_WASM_OPT_DIR}/wasm-opt SYMBOLIC)
+set(KILN_WASI_CC ${KILN_WASI_CLANG} -B${KILN_NO_WASM_OPT_DIR})
 find_program(KILN_WAT2WASM wat2wasm REQUIRED)
 find_program(KILN_WAST2JSON wast2json REQUIRED)
 
