@@ -15,6 +15,6 @@ inline constexpr std::string_view kFuelExhaustedName = "__kiln_fuel_exhausted";
 // meters the same module differently, so whatever remembers instrumented
 // modules (the AOT module index) keys them by it too: bump it whenever
 // the instrumented code changes.
-inline constexpr int kMeteringVersion = 3;
+inline constexpr int kMeteringVersion = 4;
 
 }  // namespace kiln::fuel_abi

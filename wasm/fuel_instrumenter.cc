@@ -303,7 +303,8 @@ class FunctionMeter {
       if (returns_here) {
         level.list->splice(level.next, code_.reload());
       } else {
-        close_run();  // a tail call leaves the function
+        as_call_and_return(*level.list, here);
+        close_run();  // it leaves the function
       }
       return;
     }
@@ -341,6 +342,28 @@ class FunctionMeter {
       default:
         break;
     }
+  }
+
+  // `return_call f` becomes `call f; return` (the callee has written the
+  // counter back when it returns). WABT 1.0.32's interpreter, which runs
+  // every module with tail calls, fails an assertion and aborts the process
+  // on some return_calls in modules that import functions (every metered
+  // module does; fixed upstream after 1.0.32). As a call and a return, a
+  // tail call costs a frame: a tail-recursive loop deeper than the guest
+  // stack traps with stack exhaustion instead of running in constant space.
+  static void as_call_and_return(wabt::ExprList& list, wabt::ExprList::iterator tail_call) {
+    if (auto* direct = wabt::dyn_cast<wabt::ReturnCallExpr>(&*tail_call)) {
+      list.insert(tail_call, std::make_unique<wabt::CallExpr>(direct->var, direct->loc));
+    } else if (auto* indirect = wabt::dyn_cast<wabt::ReturnCallIndirectExpr>(&*tail_call)) {
+      auto call = std::make_unique<wabt::CallIndirectExpr>(indirect->loc);
+      call->decl = indirect->decl;
+      call->table = indirect->table;
+      list.insert(tail_call, std::move(call));
+    } else {
+      return;  // return_call_ref: function references are not an accepted feature
+    }
+    list.insert(tail_call, std::make_unique<wabt::ReturnExpr>());
+    list.erase(tail_call);
   }
 
   // The end of a body: where control goes next decides whether the run
