@@ -193,6 +193,7 @@ std::unique_ptr<Executor> remote_executor(const std::string& url, size_t pool_si
   config.url = url;
   if (const char* token = std::getenv("KILN_EXEC_TOKEN")) config.token = token;
   config.pool_size = pool_size;
+  if (const char* spin = std::getenv("CLIENT_SPIN_US")) config.spin = std::chrono::microseconds(std::atoi(spin));
   // A benchmark under load on 2 shared cores: a slow call is a figure, not
   // a reason to degrade to NotRun.
   config.timeout = std::chrono::milliseconds(5000);

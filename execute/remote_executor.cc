@@ -56,7 +56,9 @@ template <class Protocol>
 class SocketConnection final : public Connection {
  public:
   using Endpoint = typename Protocol::endpoint;
-  explicit SocketConnection(const std::vector<Endpoint>& endpoints) : endpoints_(endpoints), socket_(ioc_) {}
+  SocketConnection(const std::vector<Endpoint>& endpoints, std::chrono::microseconds spin,
+                   const std::atomic<int>& calls_in_flight)
+      : endpoints_(endpoints), spin_(spin), calls_in_flight_(calls_in_flight), socket_(ioc_) {}
 
   bool is_open() const override { return socket_.is_open(); }
 
@@ -106,10 +108,16 @@ class SocketConnection final : public Connection {
 
   // Runs the pending operation until it completes or the deadline passes;
   // on the deadline, cancels it (closing the socket) and lets its handler
-  // run, since the handler refers to `result`.
+  // run, since the handler refers to `result`. It polls first (the
+  // config's `spin`) while this is the client's only call in flight: with
+  // more, the cores are better left to them and to the service.
   ErrorCode run(std::optional<ErrorCode>& result, Clock::time_point deadline) {
     ioc_.restart();
-    ioc_.run_until(deadline);
+    const Clock::time_point spin_until = std::min(deadline, Clock::now() + spin_);
+    while (!result && calls_in_flight_.load(std::memory_order_relaxed) == 1 && Clock::now() < spin_until) {
+      ioc_.poll();
+    }
+    if (!result) ioc_.run_until(deadline);
     if (result) return *result;
     close();
     ioc_.restart();
@@ -118,6 +126,8 @@ class SocketConnection final : public Connection {
   }
 
   std::vector<Endpoint> endpoints_;
+  std::chrono::microseconds spin_;
+  const std::atomic<int>& calls_in_flight_;
   net::io_context ioc_{1};
   typename Protocol::socket socket_;
   beast::flat_buffer buffer_;
@@ -189,6 +199,7 @@ struct RemoteExecutor::Impl {
 
   std::mutex pool_mutex;
   std::vector<std::unique_ptr<Connection>> idle;
+  std::atomic<int> in_flight{0};  // calls on the network now
 
   mutable std::mutex breaker_mutex;
   BreakerState state = BreakerState::Closed;
@@ -206,9 +217,10 @@ struct RemoteExecutor::Impl {
   std::unique_ptr<Connection> new_connection() {
     if (!unix_path.empty()) {
       return std::make_unique<SocketConnection<net::local::stream_protocol>>(
-          std::vector<net::local::stream_protocol::endpoint>{net::local::stream_protocol::endpoint(unix_path)});
+          std::vector<net::local::stream_protocol::endpoint>{net::local::stream_protocol::endpoint(unix_path)},
+          config.spin, in_flight);
     }
-    return std::make_unique<SocketConnection<net::ip::tcp>>(tcp_endpoints);
+    return std::make_unique<SocketConnection<net::ip::tcp>>(tcp_endpoints, config.spin, in_flight);
   }
 
   std::unique_ptr<Connection> lease(bool& reused) {
@@ -427,6 +439,11 @@ ExecResult execute_on(RemoteExecutor::Impl& im, std::string_view extension_point
   Response response;
   bool reused = false;
   std::unique_ptr<Connection> connection = im.lease(reused);
+  im.in_flight.fetch_add(1, std::memory_order_relaxed);
+  struct LeaveFlight {
+    std::atomic<int>& n;
+    ~LeaveFlight() { n.fetch_sub(1, std::memory_order_relaxed); }
+  } leave_flight{im.in_flight};
   for (int attempt = 0;; ++attempt) {
     if (!connection->is_open()) {
       if (ErrorCode ec = connection->connect(deadline)) {

@@ -545,6 +545,41 @@ TEST(RemoteExecutor, MapsNotFoundInvalidInputAndUnauthorized) {
   EXPECT_EQ(refused.error->message.find("wrong\""), std::string::npos);  // the token is never in a message
 }
 
+// Polling for the answer (config.spin) ends at the call's deadline like the
+// sleep it stands in for.
+TEST(RemoteExecutor, PollingLongerThanTheTimeoutStillEndsAtTheTimeout) {
+  auto server = TestServer::tcp([](const auto&) { return Reply{.hang = true}; });
+  auto config = config_for(server->url());
+  config.timeout = 100ms;
+  config.spin = std::chrono::duration_cast<std::chrono::microseconds>(10s);
+  auto executor = open_or_die(config);
+  ASSERT_TRUE(executor);
+  auto start = Clock::now();
+  ExecResult r = executor->execute("checkout.discount", "s", bytes("{}"));
+  auto elapsed = Clock::now() - start;
+  EXPECT_EQ(r.status, ExecStatus::NotRun);
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->message.find("timed out after 100 ms"), std::string::npos) << r.error->message;
+  EXPECT_LT(elapsed, 100ms + 3s);  // not the 10 s of polling
+}
+
+TEST(RemoteExecutor, AnswersAlikeWithAndWithoutPolling) {
+  auto server = TestServer::tcp(echo_reply);
+  for (auto spin : {0us, 200us, 50000us}) {
+    auto config = config_for(server->url());
+    config.spin = spin;
+    auto executor = open_or_die(config);
+    ASSERT_TRUE(executor);
+    for (int i = 0; i < 50; ++i) {
+      std::string input = R"({"i":)" + std::to_string(i) + "}";
+      ExecResult r = executor->execute("checkout.discount", "s", bytes(input));
+      ASSERT_EQ(r.status, ExecStatus::Ok) << spin.count() << " µs, call " << i;
+      ASSERT_EQ(r.output, input);
+    }
+  }
+  EXPECT_EQ(server->requests(), 150);
+}
+
 TEST(RemoteExecutor, ConcurrentCallsFromFourThreads) {
   auto server = TestServer::tcp(echo_reply);
   auto executor = open_or_die(config_for(server->url()));
