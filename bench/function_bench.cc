@@ -2,13 +2,9 @@
 // runs successfully in function-runner's tests, four ways in one run
 // (issue 17, item 6), each execution on a fresh instance as Shopify runs it:
 //   (a) kiln's embedding API, pooled: instances from an InstancePool, reset
-//       between executions. The pool holds one instance per Store and
-//       resolves only host functions ahead of a Store, so for a function
-//       with a provider the *provider* is pooled (it is the large one: the
-//       QuickJS engine) and the function, a small module, is instantiated
-//       into the leased Store against it for each execution. A Store keeps
-//       every instance made in it, so that pool is replaced every
-//       kPooledStoreReuse executions (that execution's sample pays for it);
+//       between executions; a function with a provider is pooled with it
+//       (each slot's Store holds the provider's instance and the
+//       function's, linked, and both are reset), as the executor does;
 //   (b) kiln's embedding API, fresh: a new Store, provider and function per
 //       execution, what `kiln function-run` does (cli/function_run_command.cc);
 //   (c) `kiln function-run --json` as a whole process, artifacts cached;
@@ -71,7 +67,6 @@ using Clock = std::chrono::steady_clock;
 using namespace kiln;
 
 constexpr int kSkipped = 77;
-constexpr int kPooledStoreReuse = 256;
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "kiln_function_bench: %s\n", what.c_str());
@@ -218,64 +213,45 @@ Outcome run_fresh(const Loaded& f) {
   return run_linked(f, *instance, *provider, *wasi);
 }
 
-// (a): a pool of the function (no provider) or of its provider.
+// (a): a pool of the function, with its provider when it has one.
 class Pooled {
  public:
-  explicit Pooled(const Loaded& f) : f_(f) { make_pool(); }
+  explicit Pooled(const Loaded& f) : f_(f) {
+    if (!f.provider_name) {
+      Linker linker;
+      host::add_wasi(linker);
+      auto pre = InstancePre::create(f.function, linker);
+      if (!pre) fail(std::string(f.spec->name) + ": " + pre.error().message);
+      pool_ = InstancePool::create(std::move(*pre));
+      return;
+    }
+    auto provider = f.providers->provider(*f.provider_name);
+    if (!provider) fail(provider.error().message);
+    pool_ = InstancePool::create(f.function, [&f, provider = *provider](Store& store, std::optional<Trap>* trap)
+                                     -> Result<Instance> {
+      Linker linker;
+      host::add_wasi(linker);
+      auto linked = host::link_provider(*f.provider_name, provider, store, linker);
+      if (!linked) return linked.error();
+      return store.instantiate(f.function, linker, trap);
+    });
+  }
 
   Outcome run() {
-    if (f_.provider_name && ++executions_ % kPooledStoreReuse == 0) make_pool();
     auto lease = pool_->acquire();
     if (!lease) fail(std::string(f_.spec->name) + ": " + lease.error().message);
     auto wasi = wasi_for(f_);
     host::attach_wasi(lease->store(), wasi);
-    if (!f_.provider_name) {
-      Outcome o = run_linked(f_, lease->instance(), std::nullopt, *wasi);
-      lease->release();
-      return o;
-    }
-    Instance provider = lease->instance();
-    auto function = lease->store().instantiate(f_.function, linker_for(lease->store(), provider));
-    if (!function) fail(std::string(f_.spec->name) + ": " + function.error().message);
-    Outcome o = run_linked(f_, *function, provider, *wasi);
+    std::optional<Instance> provider;
+    if (lease->linked_count() > 0) provider = lease->linked(0);
+    Outcome o = run_linked(f_, lease->instance(), provider, *wasi);
     lease->release();
     return o;
   }
 
  private:
-  void make_pool() {
-    linkers_.clear();
-    Linker linker;
-    host::add_wasi(linker);
-    Module pooled = f_.function;
-    if (f_.provider_name) {
-      auto provider = f_.providers->provider(*f_.provider_name);
-      if (!provider) fail(provider.error().message);
-      pooled = *provider;
-    }
-    auto pre = InstancePre::create(pooled, linker);
-    if (!pre) fail(std::string(f_.spec->name) + ": " + pre.error().message);
-    pool_ = InstancePool::create(std::move(*pre));
-  }
-
-  // The function's Linker for a leased Store: WASI and the provider's
-  // exports, made once per Store (a pooled pair would resolve once too).
-  const Linker& linker_for(Store& store, const Instance& provider) {
-    auto it = linkers_.find(&store);
-    if (it != linkers_.end()) return it->second;
-    Linker linker;
-    host::add_wasi(linker);
-    linker.define_instance(*f_.provider_name, provider);
-    if (*f_.provider_name == host::kShopifyFunctionV1) {
-      if (auto defined = host::define_shopify_function_v1(linker, provider); !defined) fail(defined.error().message);
-    }
-    return linkers_.emplace(&store, std::move(linker)).first->second;
-  }
-
   const Loaded& f_;
   std::shared_ptr<InstancePool> pool_;
-  std::map<const Store*, Linker> linkers_;
-  uint64_t executions_ = 0;
 };
 
 // ---- kiln function-run, whole processes --------------------------------------

@@ -65,7 +65,9 @@ void record_link_run(EpStats& stats, const ExecResult& result) {
 // it, and the last call to return releases its instances and artifact.
 struct LoadedModule {
   std::optional<Module> module;
-  std::shared_ptr<InstancePool> pool;  // null for a function with a provider (a Store per call)
+  // A Shopify function's slots hold its provider's instance too, made
+  // first in the same Store and reset with it.
+  std::shared_ptr<InstancePool> pool;
   // A Shopify function's provider (deploy/extension_deploy.h), on the
   // function's engine.
   std::optional<Module> provider;
@@ -231,8 +233,9 @@ struct LocalExecutor::Impl {
   // The interpreter engine, made on first use: a function whose provider
   // stays on the interpreter runs there with it.
   Result<Engine> interp_engine();
-  Result<std::shared_ptr<LoadedModule>> load_function(const registry::Extension& ext, const std::vector<uint8_t>& bytes,
-                                                      const std::string& name);
+  Result<std::shared_ptr<LoadedModule>> load_function(const registry::Extension& ext,
+                                                      const registry::ExtensionPointLimits& ep_limits,
+                                                      const std::vector<uint8_t>& bytes, const std::string& name);
   std::optional<Engine> interp;
 };
 
@@ -269,7 +272,7 @@ std::shared_ptr<Binding> LocalExecutor::Impl::make_binding(const registry::Exten
   if (!bytes) return fail(bytes.error());
   std::string name = ext.name + " v" + std::to_string(ext.version);
   if (!ext.provider.empty()) {
-    auto loaded = load_function(ext, *bytes, name);
+    auto loaded = load_function(ext, ep.limits, *bytes, name);
     if (!loaded) return fail(loaded.error());
     modules[key] = *loaded;
     binding->loaded = std::move(*loaded);
@@ -310,8 +313,12 @@ Result<Engine> LocalExecutor::Impl::interp_engine() {
 }
 
 // A Shopify function and the provider its deploy stored: both on the
-// provider's backend (host::kLargestAotProvider), not pooled.
+// provider's backend (host::kLargestAotProvider), pooled together — each
+// slot's Store holds a provider instance and the function's instance
+// linked to it. (The interpreter cannot reset instances: there a slot is
+// made afresh for every call.)
 Result<std::shared_ptr<LoadedModule>> LocalExecutor::Impl::load_function(const registry::Extension& ext,
+                                                                          const registry::ExtensionPointLimits& ep_limits,
                                                                           const std::vector<uint8_t>& bytes,
                                                                           const std::string& name) {
   auto provider_bytes = registry->module_bytes(ext.provider_module.sha256);
@@ -337,6 +344,22 @@ Result<std::shared_ptr<LoadedModule>> LocalExecutor::Impl::load_function(const r
   loaded->extension = ext.name;
   loaded->version = ext.version;
   loaded->module_sha256 = ext.module.sha256;
+  InstancePoolConfig pool_config;
+  pool_config.max_instances = config.max_instances_per_module;
+  pool_config.limits.fuel = ep_limits.fuel;
+  pool_config.limits.max_memory_bytes = ep_limits.memory;
+  pool_config.limits.timeout = ep_limits.timeout;
+  loaded->pool = InstancePool::create(
+      *loaded->module,
+      [name = ext.provider, provider = *loaded->provider, function = *loaded->module](
+          Store& store, std::optional<Trap>* trap) -> Result<Instance> {
+        Linker linker;
+        host::add_wasi(linker);
+        auto linked = host::link_provider(name, provider, store, linker);
+        if (!linked) return linked.error();
+        return store.instantiate(function, linker, trap);
+      },
+      pool_config);
   return loaded;
 }
 
@@ -678,11 +701,12 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   return result;
 }
 
-// A Shopify function and its provider, in a Store of their own per call as
-// Shopify runs them (no pool yet): the provider instantiated and linked
-// first, the input in MessagePack where the provider speaks it, through
-// the provider's memory where it takes it so (host/function_memory_io.h).
-// One fuel budget, deadline and memory limit cover both modules.
+// A Shopify function and its provider, leased together from their pool and
+// reset together after the call, so each call sees fresh instances as
+// Shopify runs them: the input in MessagePack where the provider speaks
+// it, through the provider's memory where it takes it so
+// (host/function_memory_io.h). One fuel budget, deadline and memory limit
+// cover both modules.
 ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep, const Binding& binding,
                                              ExecResult result, std::string input, Clock::time_point& mark,
                                              const CallOptions& options) {
@@ -694,31 +718,27 @@ ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep,
     if (!converted) return failed(std::move(result), ExecStatus::InvalidInput, converted.error());
     input = std::move(*converted);
   }
-  Store store(loaded.module->engine());
-  store.limits().max_memory_bytes = ep.limits.memory;
-  store.limits().timeout = result.time_limit;
-  auto context = attach_call_io(store, ep, binding.extension, loaded.provider_memory_io ? "" : input,
+  std::optional<Trap> init_trap;
+  auto lease = loaded.pool->acquire(&init_trap);
+  if (!lease) return failed(std::move(result), ExecStatus::Error, lease.error());
+  auto context = attach_call_io(lease->store(), ep, binding.extension, loaded.provider_memory_io ? "" : input,
                                 result.fuel_limit, options.tape);
-  Linker linker;
-  host::add_wasi(linker);
-  auto provider = host::link_provider(loaded.provider_name, *loaded.provider, store, linker);
-  if (!provider) return failed(std::move(result), ExecStatus::Error, provider.error());
-  auto instance = store.instantiate(*loaded.module, linker);
-  if (!instance) return failed(std::move(result), ExecStatus::Error, instance.error());
+  lease->store().limits().timeout = result.time_limit;  // a combined call's share of its time limit
+  Instance provider = lease->linked(0);
   if (loaded.provider_memory_io) {
-    if (auto written = host::write_memory_input(*provider, input); !written) {
+    if (auto written = host::write_memory_input(provider, input); !written) {
       return failed(std::move(result), ExecStatus::Error, written.error());
     }
   }
   end_stage(result, Stage::Acquire, mark);
 
-  CallResult call = instance->call("_start", {});
+  CallResult call = lease->instance().call("_start", {});
   end_stage(result, Stage::Run, mark);
 
   read_call(ep, *context, call, result);
-  result.memory_peak_bytes = std::max<uint64_t>(result.memory_peak_bytes, provider->memory().size());
+  result.memory_peak_bytes = std::max<uint64_t>(result.memory_peak_bytes, provider.memory().size());
   if (result.status == ExecStatus::Ok && loaded.provider_memory_io) {
-    auto produced = host::read_memory_output(*provider);
+    auto produced = host::read_memory_output(provider);
     if (!produced) return failed(std::move(result), ExecStatus::InvalidOutput, produced.error());
     append_log(ep, produced->logs, result);
     if (produced->output.size() > ep.limits.max_output) {
@@ -728,6 +748,7 @@ ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep,
     }
     result.output = std::move(produced->output);
   }
+  lease->release();
   if (result.status == ExecStatus::Ok && speaks != ep.format) {
     auto converted = convert_value(result.output, speaks, ep.format, ErrorKind::InvalidOutput, "output");
     if (!converted) return failed(std::move(result), ExecStatus::InvalidOutput, converted.error());

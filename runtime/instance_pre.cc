@@ -7,6 +7,7 @@
 #include "kiln/linker.h"
 #include "kiln/store.h"
 #include "runtime/module_impl.h"
+#include "runtime/reactor_initialize.h"
 #include "runtime/store_internals.h"
 
 namespace kiln {
@@ -54,8 +55,7 @@ Result<InstancePre> InstancePre::create(const Module& module, const Linker& link
     }
     impl->imports.emplace_back(std::make_shared<const HostFunc>(*func));
   }
-  const ExportDesc* init = m.info.find_export("_initialize");
-  impl->reactor = init && init->kind == ExternKind::Func && init->func_type == FuncType{};
+  impl->reactor = is_reactor_module(module);
   return InstancePre(std::move(impl));
 }
 
@@ -84,18 +84,7 @@ Result<Instance> InstancePre::instantiate(Store& store, std::optional<Trap>* tra
 
 Result<void> InstancePre::initialize(const Instance& instance, std::optional<Trap>* trap) const {
   if (!impl_->reactor) return {};
-  CallResult result = instance.call("_initialize", {});
-  if (result.returned()) return {};
-  if (result.trapped()) {
-    if (trap) *trap = result.trap;
-    return make_error(error_kind(result.trap.kind), impl_->module.name() + ": _initialize " + result.trap.describe());
-  }
-  if (result.exited()) {
-    if (result.exit_code == 0) return {};
-    if (trap) *trap = Trap{TrapKind::HostError, "exit " + std::to_string(result.exit_code)};
-    return make_error(ErrorKind::Exit, impl_->module.name() + ": _initialize exited with code " + std::to_string(result.exit_code));
-  }
-  return make_error(ErrorKind::Internal, impl_->module.name() + ": _initialize: " + result.error);
+  return run_initialize(impl_->module, instance, trap);
 }
 
 }  // namespace kiln

@@ -7,6 +7,7 @@
 
 #include "embedding_test_support.h"
 #include "kiln/instance.h"
+#include "kiln/instance_pool.h"
 #include "kiln/linker.h"
 #include "kiln/store.h"
 
@@ -124,6 +125,56 @@ TEST_P(InstanceLinking, AnotherStoresInstanceIsRefused) {
   EXPECT_EQ(refused.error().kind, ErrorKind::Link);
   EXPECT_NE(refused.error().message.find("another Store"), std::string::npos) << refused.error().message;
   EXPECT_TRUE(owner.instantiate(load_guest("linked_user"), linker).ok());
+}
+
+// Pooled together (InstancePool::create with `instantiate`): every release
+// resets the library as well as its importer, so the next tenant finds the
+// allocator, the shared memory and its size as a fresh pair has them.
+TEST_P(InstanceLinking, APooledPairIsResetTogether) {
+  Module library_module = load_guest("linked_library");
+  auto pool = InstancePool::create(
+      load_guest("linked_user"), [&](Store& store, std::optional<Trap>* trap) -> Result<Instance> {
+        auto library = store.instantiate(library_module, Linker{});
+        if (!library.ok()) return library.error();
+        Linker linker;
+        linker.define_instance("library", *library);
+        return store.instantiate(load_guest("linked_user"), linker, trap);
+      });
+  Value ten[] = {Value::from_i32(10)};
+  Value one[] = {Value::from_i32(1)};
+  {
+    auto lease = pool->acquire();
+    ASSERT_TRUE(lease.ok()) << lease.error().message;
+    ASSERT_EQ(lease->linked_count(), 1u);
+    Instance library = lease->linked(0);
+    EXPECT_EQ(lease->instance().call("sum_to", ten).values.at(0).i32, 55u);
+    EXPECT_EQ(lease->instance().call("sum_to", ten).values.at(0).i32, 55u);
+    EXPECT_EQ(library.memory()[1034], 1);  // the second call's bytes, after the first's
+    ASSERT_TRUE(lease->instance().call("grow", one).returned());
+    EXPECT_EQ(library.memory().size(), 2u * 65536);
+  }
+  auto lease = pool->acquire();
+  ASSERT_TRUE(lease.ok()) << lease.error().message;
+  Instance library = lease->linked(0);
+  EXPECT_EQ(library.memory().size(), 65536u);
+  EXPECT_EQ(library.memory()[1024], 0);
+  EXPECT_EQ(library.memory()[1034], 0);
+  EXPECT_EQ(lease->instance().call("sum_to", ten).values.at(0).i32, 55u);
+  EXPECT_EQ(library.memory()[1024], 1);  // the allocator starts over
+  EXPECT_EQ(library.memory()[1034], 0);
+  EXPECT_EQ(lease->instance().memory().data(), library.memory().data());
+
+  InstancePoolStats stats = pool->stats();
+  if (GetParam() == BackendKind::Aot) {
+    EXPECT_EQ(stats.created, 1u);  // the same pair, reset
+    EXPECT_EQ(stats.reused, 1u);
+    lease->release();
+    // The shared memory counted once, where it is defined.
+    EXPECT_EQ(pool->stats().resident_bytes, 65536u);
+  } else {
+    EXPECT_EQ(stats.created, 2u);  // the interpreter cannot reset: a new pair
+    EXPECT_EQ(stats.discarded, 1u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, InstanceLinking, ::testing::Values(BackendKind::Interp, BackendKind::Aot),

@@ -106,6 +106,23 @@ TEST_F(ShopifyPlatformTest, AWasmApiFunctionRunsOnAot) {
   EXPECT_EQ(r.backend, "aot");
 }
 
+// Pooled with its provider (issue 17, item 2): one Store holds both, and
+// each call finds them reset, as Shopify's fresh instance per execution
+// would be.
+TEST_F(ShopifyPlatformTest, AFunctionAndItsProviderArePooledAndResetTogether) {
+  ASSERT_TRUE(deploy_fixture("wasm_api_v1", "*", providers()));
+  for (const char* word : {"world", "again", "a much longer word than the others", "x"}) {
+    ExecResult r = run(std::string(R"({"hello": ")") + word + "\"}", "shop-1");
+    ASSERT_EQ(r.status, ExecStatus::Ok) << why(r);
+    EXPECT_EQ(r.output, std::string(R"({"bye":")") + word + "\"}");
+  }
+  auto pools = executor().pool_stats();
+  ASSERT_EQ(pools.size(), 1u);
+  EXPECT_EQ(pools[0].extension, "wasm_api_v1");
+  EXPECT_EQ(pools[0].leased, 0u);
+  EXPECT_EQ(pools[0].idle, 1u);  // one pair served every call
+}
+
 TEST_F(ShopifyPlatformTest, AThrowingFunctionFailsWithItsErrorInTheLogAndTheHostCarriesOn) {
   ASSERT_TRUE(deploy_fixture("js_function_that_throws", "shop-1", providers()));
   ASSERT_TRUE(deploy_fixture("js_function", "shop-2", providers()));

@@ -8,6 +8,12 @@
 // instance instead, and a reset restores the memory it left
 // (runtime/memory_snapshot.h).
 //
+// A module that imports another module's instance (a Shopify function and
+// its provider: host/function_providers.h) is pooled with that instance:
+// create() with an `instantiate` that makes both in the slot's Store, and
+// every release resets all the Store's instances, in the order they were
+// made, so the pair is fresh again.
+//
 // Bounded twice: at most `max_instances` exist at once (leased or idle), and
 // idle instances keep at most `max_resident_bytes` of memory; an instance
 // returned beyond that cap is destroyed instead of kept.
@@ -78,6 +84,10 @@ class PooledInstance {
   Instance& instance() { return *instance_; }
   Instance* operator->() { return &*instance_; }
   Store& store();
+  // The instances made before this one in its Store, which it links to
+  // (InstancePool::create with `instantiate`), in the order made.
+  std::size_t linked_count() const;
+  Instance linked(std::size_t i);
   // Returns the instance to the pool now (reset for the next caller).
   void release();
 
@@ -93,6 +103,14 @@ class PooledInstance {
 class InstancePool : public std::enable_shared_from_this<InstancePool> {
  public:
   static std::shared_ptr<InstancePool> create(InstancePre pre, InstancePoolConfig config = {});
+  // Makes `module`'s instances with `instantiate` instead: given each new
+  // slot's Store, it makes what the module links to first (another
+  // module's instance, in the same Store) and then the module's instance,
+  // as Store::instantiate does (start functions run); the pool runs
+  // `_initialize` after it for a reactor. Resets cover every instance in
+  // the Store; ReactorReset::Snapshot is not applied.
+  using Instantiate = std::function<Result<Instance>(Store&, std::optional<Trap>*)>;
+  static std::shared_ptr<InstancePool> create(Module module, Instantiate instantiate, InstancePoolConfig config = {});
   ~InstancePool();
 
   // An idle instance, else a new one. Fails when `max_instances` are leased
@@ -101,13 +119,13 @@ class InstancePool : public std::enable_shared_from_this<InstancePool> {
   Result<PooledInstance> acquire(std::optional<Trap>* trap = nullptr);
 
   InstancePoolStats stats() const;
-  const InstancePre& instance_pre() const;
+  const Module& module() const;
 
   struct Impl;
 
  private:
   friend class PooledInstance;
-  InstancePool(InstancePre pre, InstancePoolConfig config);
+  explicit InstancePool(std::unique_ptr<Impl> impl);
   void give_back(std::unique_ptr<PooledInstance::Slot> slot);
   std::unique_ptr<Impl> impl_;
 };
