@@ -687,7 +687,7 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   lease->store().limits().timeout = result.time_limit;  // a combined call's share of its time limit
   end_stage(result, Stage::Acquire, mark);
 
-  CallResult call = lease->instance().call("_start", {});
+  CallResult call = lease->instance().call(ep.entry, {});
   // WASI: the guest reads its stdin into its memory, writes its stdout out.
   result.bytes_copied[static_cast<int>(Stage::Run)] += stdin_bytes + context->stdout_data().size();
   end_stage(result, Stage::Run, mark);
@@ -732,7 +732,7 @@ ExecResult LocalExecutor::Impl::run_function(const registry::ExtensionPoint& ep,
   }
   end_stage(result, Stage::Acquire, mark);
 
-  CallResult call = lease->instance().call("_start", {});
+  CallResult call = lease->instance().call(ep.entry, {});
   end_stage(result, Stage::Run, mark);
 
   read_call(ep, *context, call, result);

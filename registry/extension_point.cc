@@ -378,8 +378,7 @@ Result<void> ExtensionPoint::check_module(const ModuleInfo& info, std::string_vi
       return make_error(ErrorKind::Contract, prefix + "exports " + rule.name + " as a " + found->type +
                                                  ", but extension point " + name + " requires a function");
     }
-    // `_start` of a WASI command takes and returns nothing.
-    std::string want = !rule.type.empty() ? rule.type : (rule.name == "_start" ? "() -> ()" : "");
+    std::string want = rule.type;
     std::string have = to_string(found->func_type);
     if (!want.empty() && have != want) {
       return make_error(ErrorKind::Contract, prefix + "exports " + rule.name + " with type " + have +
@@ -493,12 +492,18 @@ Result<ExtensionPoint> parse_extension_point(std::string_view json_text, std::st
     if (auto exports = require_reactor_exports(ep, refuse); !exports) return exports.error();
     return ep;
   }
-  if (has_entry && ep.entry != "_start") {
-    return refuse("entry", "a wasi-command extension always runs through _start; \"entry\" is for kiln-reactor");
+  // A wasi-command extension is run through its entry, `_start` unless the
+  // definition names another export (a Shopify function's target, such as
+  // `run`), listed or not; it takes and returns nothing, as `_start` does.
+  auto entry = std::find_if(ep.exports.begin(), ep.exports.end(), [&](const ExportRule& r) { return r.name == ep.entry; });
+  if (entry == ep.exports.end()) {
+    ep.exports.insert(ep.exports.begin(), ExportRule{ep.entry, std::string(kCommandEntryType)});
+  } else if (entry->type.empty()) {
+    entry->type = kCommandEntryType;
+  } else if (entry->type != kCommandEntryType) {
+    return refuse("exports", ep.entry + " is the entry of a wasi-command extension and must have type " +
+                                 std::string(kCommandEntryType) + ", not " + entry->type);
   }
-  // A wasi-command extension is run through `_start`, listed or not.
-  bool lists_start = std::any_of(ep.exports.begin(), ep.exports.end(), [](const ExportRule& r) { return r.name == "_start"; });
-  if (!lists_start) ep.exports.insert(ep.exports.begin(), ExportRule{"_start", ""});
   return ep;
 }
 

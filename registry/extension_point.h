@@ -80,12 +80,16 @@ inline constexpr std::string_view kReactorEntryType = "(i32, i32) -> (i64)";
 // What a kiln-reactor guest may import from "kiln" by default.
 inline constexpr std::string_view kKilnImports[] = {"log"};
 
+// A wasi-command extension's entry, `_start` or another export named by
+// the definition, takes and returns nothing.
+inline constexpr std::string_view kCommandEntryType = "() -> ()";
+
 struct ExtensionPoint {
   std::string name;         // dotted, e.g. "checkout.discounts"
   std::string description;
   std::string abi{kAbiWasiCommand};
-  // The export a call runs: "_start" for wasi-command; for kiln-reactor
-  // the definition's "entry", "run" by default.
+  // The export a call runs: the definition's "entry", by default "_start"
+  // for wasi-command (of type kCommandEntryType) and "run" for kiln-reactor.
   std::string entry = "_start";
   // What the guest reads and writes: its input (config included) and its
   // output, in JSON or MessagePack (docs/abi.md, "Formats").

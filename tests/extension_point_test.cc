@@ -359,8 +359,8 @@ TEST(ExtensionPointTest, ExportsAsNamesAndTypedObjects) {
   ExtensionPoint ep = parsed(
       with(R"j(, "exports": ["memory_size", {"name": "calc", "type": "(i32) -> (i32)"}, {"name": "run"}])j"));
   ASSERT_EQ(ep.exports.size(), 4u);
-  EXPECT_EQ(ep.exports[0].name, "_start");  // added first, for wasi-command
-  EXPECT_EQ(ep.exports[0].type, "");
+  EXPECT_EQ(ep.exports[0].name, "_start");  // added first, for wasi-command, with its type
+  EXPECT_EQ(ep.exports[0].type, "() -> ()");
   EXPECT_EQ(ep.exports[1].name, "memory_size");
   EXPECT_EQ(ep.exports[1].type, "");
   EXPECT_EQ(ep.exports[2].name, "calc");

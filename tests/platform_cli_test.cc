@@ -397,10 +397,12 @@ TEST_F(PlatformCliTest, ExitCodes) {
   ProcessResult no_start = deploy_cli("platform_no_start", "*", "nostart");
   EXPECT_EQ(no_start.exit_code, 26) << no_start.err;
   EXPECT_NE(no_start.err.find("_start"), std::string::npos) << no_start.err;
-  create_behave(behave_extension_point("test.typed", R"j(, "exports": [{"name": "_start", "type": "(i32) -> ()"}])j"));
-  ProcessResult mistyped = deploy_cli("platform_v1", "*", "ext", {}, "test.typed");
-  EXPECT_EQ(mistyped.exit_code, 26) << mistyped.err;
-  EXPECT_NE(mistyped.err.find("() -> ()"), std::string::npos) << mistyped.err;
+  // A wasi-command entry typed otherwise than () -> () is refused with the
+  // definition, before any module meets it.
+  ProcessResult mistyped = kiln({"ep", "create", write("ep-typed.json", behave_extension_point(
+      "test.typed", R"j(, "exports": [{"name": "_start", "type": "(i32) -> ()"}])j"))});
+  EXPECT_EQ(mistyped.exit_code, 25) << mistyped.err;
+  EXPECT_NE(mistyped.err.find("must have type () -> ()"), std::string::npos) << mistyped.err;
 
   ProcessResult bad_config = deploy_cli("platform_v1", "*", "cfg", {"--config", R"({"greeting": 5})"});
   EXPECT_EQ(bad_config.exit_code, 27) << bad_config.err;

@@ -269,10 +269,22 @@ TEST_F(ReactorAbiTest, DefinitionsSayWhatTheAbiNeeds) {
   EXPECT_EQ(mistyped.error().kind, ErrorKind::InvalidDefinition);
   EXPECT_NE(mistyped.error().message.find("run must have type (i32, i32) -> (i64)"), std::string::npos);
 
+  // A wasi-command entry other than _start (a Shopify function's target):
+  // required with type () -> (), and _start no longer is.
   auto command_entry = registry::parse_extension_point(
       R"({"name": "a.b", "abi": "wasi-command", "entry": "run", "input_schema": {}, "output_schema": {}})", "ep.json");
-  ASSERT_FALSE(command_entry);
-  EXPECT_NE(command_entry.error().message.find("entry"), std::string::npos);
+  ASSERT_TRUE(command_entry) << command_entry.error().message;
+  EXPECT_EQ(command_entry->entry, "run");
+  ASSERT_EQ(command_entry->exports.size(), 1u);
+  EXPECT_EQ(command_entry->exports[0].name, "run");
+  EXPECT_EQ(command_entry->exports[0].type, "() -> ()");
+  auto command_mistyped = registry::parse_extension_point(
+      R"j({"name": "a.b", "abi": "wasi-command", "entry": "run", "input_schema": {}, "output_schema": {},
+          "exports": [{"name": "run", "type": "(i32) -> ()"}]})j", "ep.json");
+  ASSERT_FALSE(command_mistyped);
+  EXPECT_NE(command_mistyped.error().message.find("run is the entry of a wasi-command extension and must have type () -> ()"),
+            std::string::npos)
+      << command_mistyped.error().message;
 }
 
 // ---- the pool: _initialize once per instance -------------------------------------

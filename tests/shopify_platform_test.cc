@@ -123,6 +123,40 @@ TEST_F(ShopifyPlatformTest, AFunctionAndItsProviderArePooledAndResetTogether) {
   EXPECT_EQ(pools[0].idle, 1u);  // one pair served every call
 }
 
+// A function whose target is an export other than _start runs through the
+// entry its extension point names, as `function-runner --export NAME` does;
+// an extension point that runs _start refuses a module without one at deploy.
+TEST_F(ShopifyPlatformTest, AFunctionWithANamedTargetRunsThroughTheEntryItsPointNames) {
+  auto refused = deploy_fixture("exports", "*", providers());  // exports only export1
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("_start"), std::string::npos) << refused.error().message;
+
+  auto deploy_to = [&](const std::string& ep, const std::string& fixture) {
+    create_ep(R"({"name": ")" + ep + R"(", "abi": "wasi-command", "entry": "run",
+      "input_schema": {"type": "object"}, "output_schema": {"type": "object"},
+      "limits": {"fuel": 50000000, "timeout": "20s", "memory": "64MiB"}})");
+    auto bytes = test::read_file(shopify_dir() + "/fixtures/" + fixture + ".wasm");
+    deploy::ExtensionDeployRequest request;
+    request.module_name = fixture + ".wasm";
+    request.extension_point = ep;
+    request.scope = "*";
+    request.name = fixture;
+    request.who = "tester";
+    request.providers_dir = providers();
+    return deploy::deploy_extension(*registry_, bytes, request);
+  };
+  auto deployed = deploy_to("shopify.functions.run", "js_function_javy_plugin_v2");
+  ASSERT_TRUE(deployed) << deployed.error().message;
+  ExecResult r = exec(cart(), "shop-1", "shopify.functions.run");
+  ASSERT_EQ(r.status, ExecStatus::Ok) << why(r);
+  EXPECT_EQ(r.output, R"({"discountApplicationStrategy":"FIRST","discounts":[]})");
+
+  // The entry is required at deploy like _start: `exports` has no `run`.
+  auto no_run = deploy_to("shopify.functions.other", "exports");
+  ASSERT_FALSE(no_run);
+  EXPECT_NE(no_run.error().message.find("run"), std::string::npos) << no_run.error().message;
+}
+
 TEST_F(ShopifyPlatformTest, AThrowingFunctionFailsWithItsErrorInTheLogAndTheHostCarriesOn) {
   ASSERT_TRUE(deploy_fixture("js_function_that_throws", "shop-1", providers()));
   ASSERT_TRUE(deploy_fixture("js_function", "shop-2", providers()));

@@ -52,7 +52,11 @@ ProcessResult run_kiln_env(const std::vector<std::string>& args, const std::vect
   KilnCommand command(args, env);
 
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
+  // Close-on-exec: a child forked meanwhile by another thread must not keep
+  // this one's stdin open (its reader would never see the end of it).
+  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
+    throw std::runtime_error("pipe failed");
+  }
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in_pipe[0], 0);
