@@ -20,8 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Everything the detached processes need, built before fork(): kiln may
-// have threads by then (the epoch ticker), so the children make only
-// async-signal-safe calls.
+// have threads by then, so the children make only async-signal-safe calls.
 struct Plan {
   std::vector<std::string> args;
   std::vector<char*> argv;

@@ -3,19 +3,14 @@
 #include <algorithm>
 #include <limits>
 
-#include "runtime/epoch_ticker.h"
 
 namespace kiln::runtime {
 
 int64_t CallMeter::begin(const Limits& limits) {
   budget = limits.fuel;
   consumed_before_slice = 0;
-  deadline_epoch = 0;
   deadline.reset();
-  if (limits.timeout.count() > 0) {
-    deadline_epoch = EpochTicker::instance().deadline_after(limits.timeout);
-    deadline = std::chrono::steady_clock::now() + limits.timeout;
-  }
+  if (limits.timeout.count() > 0) deadline = std::chrono::steady_clock::now() + limits.timeout;
   active = true;
   slice = next_slice();
   return slice;
@@ -23,7 +18,7 @@ int64_t CallMeter::begin(const Limits& limits) {
 
 int64_t CallMeter::next_slice() const {
   uint64_t left = budget - std::min(budget, consumed_before_slice);
-  uint64_t cap = deadline_epoch ? uint64_t(kDeadlineSlice) : uint64_t(std::numeric_limits<int64_t>::max());
+  uint64_t cap = deadline ? uint64_t(kDeadlineSlice) : uint64_t(std::numeric_limits<int64_t>::max());
   return static_cast<int64_t>(std::min(left, cap));
 }
 
@@ -37,7 +32,7 @@ int64_t CallMeter::refill(int64_t slot, std::optional<Trap>* trap) {
     *trap = Trap{TrapKind::OutOfFuel, "fuel budget of " + std::to_string(budget) + " units used up"};
     return slot;
   }
-  if (deadline_epoch && EpochTicker::instance().now() >= deadline_epoch) {
+  if (deadline && std::chrono::steady_clock::now() >= *deadline) {
     *trap = Trap{TrapKind::Deadline, "the call ran past its deadline"};
     return slot;
   }

@@ -3,10 +3,11 @@
 // The guest's fuel slot (the kiln.__kiln_fuel global) holds what is left of
 // the current slice. When the guest sees it negative at a check point it
 // calls kiln.__kiln_fuel_exhausted, which lands in refill(): either the
-// budget is spent (trap: out of fuel), the deadline epoch has passed (trap:
+// budget is spent (trap: out of fuel), the deadline has passed (trap:
 // deadline), or the slot gets the next slice. With a deadline, slices are
-// short so the epoch is looked at every few thousand instructions; without
-// one, the whole budget is a single slice. The trap point depends only on the
+// short so the clock is read every ~65,000 instructions (a vDSO read,
+// no system call and no timer thread); without one, the whole budget is a
+// single slice. The trap point depends only on the
 // budget, never on the slicing: fuel is deterministic.
 #pragma once
 
@@ -25,9 +26,8 @@ struct CallMeter {
 
   uint64_t budget = kUnlimitedFuel;
   uint64_t consumed_before_slice = 0;
-  int64_t slice = 0;            // the slot's value at the last refill
-  uint64_t deadline_epoch = 0;  // 0 = no deadline
-  // The same deadline on the clock, for host functions that wait.
+  int64_t slice = 0;  // the slot's value at the last refill
+  // None: no deadline. Host functions that wait honour it too.
   std::optional<std::chrono::steady_clock::time_point> deadline;
   bool active = false;
 

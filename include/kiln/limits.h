@@ -16,8 +16,8 @@ struct Limits {
   // Cap on each linear memory. memory.grow beyond it returns -1; a module
   // whose initial memory is larger fails to instantiate.
   uint64_t max_memory_bytes = uint64_t{4} << 30;
-  // Wall-clock budget per call; zero means none. Enforced by a shared ticker
-  // thread advancing an epoch counter, never by a timer syscall per call.
+  // Wall-clock budget per call; zero means none. Checked where fuel is, every
+  // ~65,000 instructions, by reading the clock: no timer and no thread.
   std::chrono::nanoseconds timeout{0};
 };
 
