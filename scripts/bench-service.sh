@@ -16,7 +16,8 @@
 # Both take and give JSON here.
 # Other knobs (environment): RUNS (1-thread calls, 20000), THREADS (client threads
 # of the concurrent rows, 4), DURATION (their seconds, 3), WORKERS (the
-# server's, 2), WRK_THREADS (1), WRK_CONNECTIONS (8), WRK_DURATION (5s).
+# server's, 2), WRK_THREADS (1), WRK_CONNECTIONS (8), WRK_DURATION (5s),
+# CLIENT_SPIN_US (RemoteExecutorConfig::spin of the C++ client, 200).
 # Everything lives in a temporary folder, removed on exit; the tokens are
 # random, written to a 0600 tokens file for the server and handed to the
 # clients in their environment, never on a command line.
