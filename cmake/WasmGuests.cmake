@@ -14,6 +14,8 @@ set(KILN_WASI_CC ${KILN_WASI_CLANG} -B${KILN_NO_WASM_OPT_DIR})
 find_program(KILN_WAT2WASM wat2wasm REQUIRED)
 find_program(KILN_WAST2JSON wast2json REQUIRED)
 
+file(GLOB KILN_GUEST_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/kiln/guest/*.h)
+
 # kiln_add_guests(<target> OUTPUT_DIR <dir> SOURCES <file>...)
 function(kiln_add_guests target)
   cmake_parse_arguments(ARG "" "OUTPUT_DIR" "SOURCES" ${ARGN})
@@ -24,16 +26,17 @@ function(kiln_add_guests target)
     get_filename_component(ext ${src} LAST_EXT)
     if(ext STREQUAL ".c")
       set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)
-      # reactor_*.c are libraries (exports, no main): `_initialize` runs
-      # their constructors. Guests may include <kiln/guest/kiln_guest.h>.
+      # reactor_*.c and proxy_*.c (proxy-wasm filters) are libraries
+      # (exports, no main): `_initialize` runs their constructors. Guests may
+      # include kiln's guest headers, <kiln/guest/*.h>.
       set(model)
-      if(stem MATCHES "^reactor_")
+      if(stem MATCHES "^(reactor|proxy)_")
         set(model -mexec-model=reactor)
       endif()
       add_custom_command(OUTPUT ${out}
         COMMAND ${KILN_WASI_CC} --target=wasm32-wasi ${model} -O2 -Wall -Wl,--strip-all
                 -I${CMAKE_SOURCE_DIR}/include -o ${out} ${src}
-        DEPENDS ${src} ${CMAKE_SOURCE_DIR}/include/kiln/guest/kiln_guest.h COMMENT "clang --target=wasm32-wasi ${stem}.c" VERBATIM)
+        DEPENDS ${src} ${KILN_GUEST_HEADERS} COMMENT "clang --target=wasm32-wasi ${stem}.c" VERBATIM)
     elseif(ext STREQUAL ".wat")
       set(out ${ARG_OUTPUT_DIR}/${stem}.wasm)
       add_custom_command(OUTPUT ${out}

@@ -32,7 +32,7 @@ struct PooledInstance::Slot {
   std::unique_ptr<Store> store;
   uint32_t instance = 0;
   std::vector<uint32_t> linked;  // the Store's other instances, in the order made
-  uint64_t resident_bytes = 0;  // memory 0 as the instance stands, reset
+  uint64_t resident_bytes = 0;  // the memories the Store's instances define, reset
   std::unique_ptr<MemorySnapshot> snapshot;  // a snapshotted reactor's initialized memory
 };
 
@@ -57,7 +57,8 @@ struct InstancePool::Impl {
   bool reset(PooledInstance::Slot& slot);
 
   Module module;
-  std::optional<InstancePre> pre;  // or
+  // Slots are made from `pre`, or by `instantiate` when it is set.
+  std::optional<InstancePre> pre;
   Instantiate instantiate;
   InstancePoolConfig config;
   const bool reactor;
