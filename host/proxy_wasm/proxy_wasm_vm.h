@@ -76,7 +76,7 @@ class ProxyWasmVm {
 
 // One HTTP stream through the filter. Set the request's parts, call the
 // callbacks in the proxy's order, read the changed parts (or the local
-// response the filter sent), and finish().
+// response the filter sent), and finish(). A Stream must not outlive its VM.
 class ProxyWasmVm::Stream {
  public:
   HeaderMap request_headers, request_trailers, response_headers, response_trailers;
