@@ -83,6 +83,37 @@ TEST_P(ProxyWasm, AResponseHeaderRewrite) {
   EXPECT_EQ((*stream)->response_headers, want);
 }
 
+TEST_P(ProxyWasm, TicksBodiesPropertiesAndTheLogCallback) {
+  ProxyWasmConfig config;
+  config.properties["plugin_name"] = "lifecycle";
+  auto vm = start("proxy_lifecycle", config);
+  EXPECT_EQ(vm->tick_period_ms(), 1000u);  // asked for in vm start
+  ASSERT_TRUE(vm->tick());
+  ASSERT_TRUE(vm->tick());
+  EXPECT_EQ(vm->shared()->get("ticks")->value, "2");
+
+  auto stream = vm->new_stream();
+  ASSERT_TRUE(stream);
+  (*stream)->request_headers = {{":path", "/form"}};
+  ASSERT_TRUE((*stream)->on_request_headers(false));
+  EXPECT_EQ(header((*stream)->request_headers, "x-plugin"), "lifecycle");
+  (*stream)->request_body = "user=ann&password=secret&x=1";
+  auto partial = (*stream)->on_request_body(false);
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(*partial, Action::Pause);  // it waits for the whole body
+  auto whole = (*stream)->on_request_body(true);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(*whole, Action::Continue);
+  EXPECT_EQ((*stream)->request_body, "user=ann&password=[redacted]&x=1");
+  (*stream)->response_body = "<p>hello</p>";
+  ASSERT_TRUE((*stream)->on_response_body(true));
+  EXPECT_EQ((*stream)->response_body, "<p>hello</p>\n<!-- kiln -->");
+  const uint32_t id = (*stream)->id();
+  ASSERT_TRUE((*stream)->finish());
+  ASSERT_FALSE(vm->logs().empty());
+  EXPECT_EQ(vm->logs().back().message, "stream " + std::to_string(id) + " ended");
+}
+
 TEST_P(ProxyWasm, ADenyListAnswers403ItselfAndCountsIt) {
   ProxyWasmConfig config;
   config.plugin_configuration = "/admin\n/private\n";
