@@ -94,9 +94,10 @@ TEST_P(ProxyWasm, TicksBodiesPropertiesAndTheLogCallback) {
 
   auto stream = vm->new_stream();
   ASSERT_TRUE(stream);
-  (*stream)->request_headers = {{":path", "/form"}};
+  (*stream)->request_headers = {{":method", "POST"}, {":path", "/form"}};
   ASSERT_TRUE((*stream)->on_request_headers(false));
   EXPECT_EQ(header((*stream)->request_headers, "x-plugin"), "lifecycle");
+  EXPECT_EQ(header((*stream)->request_headers, "x-method"), "POST");  // request.method
   (*stream)->request_body = "user=ann&password=secret&x=1";
   auto partial = (*stream)->on_request_body(false);
   ASSERT_TRUE(partial);

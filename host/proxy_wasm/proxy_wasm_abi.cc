@@ -130,12 +130,36 @@ std::optional<std::string> property_key(HostContext& context, uint32_t ptr, uint
   return key;
 }
 
+// The stream's own attributes, as Envoy names them, from its pseudo-headers.
+std::optional<std::string> stream_property(ProxyWasmCall& call, std::string_view key) {
+  static constexpr std::pair<std::string_view, std::string_view> kRequest[] = {
+      {"request.path", ":path"}, {"request.method", ":method"}, {"request.host", ":authority"},
+      {"request.scheme", ":scheme"}};
+  const HeaderMap* map = nullptr;
+  std::string_view pseudo;
+  for (const auto& [name, header] : kRequest) {
+    if (key == name) map = call.request_headers, pseudo = header;
+  }
+  if (key == "response.code") map = call.response_headers, pseudo = ":status";
+  if (!map) return std::nullopt;
+  for (const auto& [name, value] : *map) {
+    if (name == pseudo) return value;
+  }
+  return std::nullopt;
+}
+
 Status get_property(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
   auto key = property_key(context, u32(args[0]), u32(args[1]));
   if (!key) return Status::InvalidMemoryAccess;
-  auto found = call.properties.find(*key);
-  if (found == call.properties.end()) return Status::NotFound;
-  return write_out(context, call, found->second, u32(args[2]), u32(args[3]));
+  std::string value;
+  if (auto found = call.properties.find(*key); found != call.properties.end()) {
+    value = found->second;
+  } else if (auto from_stream = stream_property(call, *key)) {
+    value = std::move(*from_stream);
+  } else {
+    return Status::NotFound;
+  }
+  return write_out(context, call, value, u32(args[2]), u32(args[3]));
 }
 
 Status set_property(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {

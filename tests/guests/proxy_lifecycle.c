@@ -1,8 +1,8 @@
 // proxy-wasm: the callbacks around the headers. vm-start asks for a tick
 // every second and each tick counts in shared data; the request body has
 // "secret" redacted; the response body gets a trailer line; the plugin's
-// name (a property) goes into a request header; log records each stream's
-// end.
+// name and the request's method (properties) go into request headers; log
+// records each stream's end.
 #include <stdio.h>
 
 #include <kiln/guest/proxy_wasm.h>
@@ -33,6 +33,11 @@ uint32_t proxy_on_request_headers(uint32_t context_id, uint32_t headers, uint32_
   size_t size = 0;
   if (proxy_get_property("plugin_name", 11, &name, &size) == PROXY_OK) {
     proxy_add_header_map_value(PROXY_REQUEST_HEADERS, "x-plugin", 8, name, size);
+    free(name);
+  }
+  // A stream attribute, with its path segments NUL-separated as the ABI has them.
+  if (proxy_get_property("request\0method", 14, &name, &size) == PROXY_OK) {
+    proxy_add_header_map_value(PROXY_REQUEST_HEADERS, "x-method", 8, name, size);
     free(name);
   }
   return PROXY_CONTINUE;
