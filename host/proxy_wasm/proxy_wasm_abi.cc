@@ -138,9 +138,15 @@ std::optional<std::string> stream_property(ProxyWasmCall& call, std::string_view
   const HeaderMap* map = nullptr;
   std::string_view pseudo;
   for (const auto& [name, header] : kRequest) {
-    if (key == name) map = call.request_headers, pseudo = header;
+    if (key == name) {
+      map = call.request_headers;
+      pseudo = header;
+    }
   }
-  if (key == "response.code") map = call.response_headers, pseudo = ":status";
+  if (key == "response.code") {
+    map = call.response_headers;
+    pseudo = ":status";
+  }
   if (!map) return std::nullopt;
   for (const auto& [name, value] : *map) {
     if (name == pseudo) return value;
