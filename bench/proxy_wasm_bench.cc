@@ -74,9 +74,10 @@ void native_filter(HeaderMap& headers) {
   for (const auto& [name, value] : headers) {
     if (strcasecmp(name.c_str(), "user-agent") == 0) agent = &value;
   }
-  std::string value = agent ? *agent : "none";
-  headers.emplace_back("x-kiln-agent", value);
-  native_log.push_back("request from " + (agent ? *agent : std::string("nobody")));
+  // Copied before the add: it may move the map's strings.
+  const std::string found = agent ? *agent : "";
+  headers.emplace_back("x-kiln-agent", agent ? found : "none");
+  native_log.push_back("request from " + (agent ? found : std::string("nobody")));
   if (native_log.size() > 1024) native_log.clear();
 }
 
