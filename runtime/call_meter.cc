@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <limits>
 
-
 namespace kiln::runtime {
 
 int64_t CallMeter::begin(const Limits& limits) {
