@@ -53,6 +53,16 @@ struct EpStats {
 // Folds one call's average run time per extension into the moving average
 // (weight 1/8; the first call sets it). Races between calls lose a sample,
 // which an average can afford.
+// A module's pool, within its extension point's limits.
+InstancePoolConfig pool_config_for(const registry::ExtensionPointLimits& limits, std::size_t max_instances) {
+  InstancePoolConfig pool_config;
+  pool_config.max_instances = max_instances;
+  pool_config.limits.fuel = limits.fuel;
+  pool_config.limits.max_memory_bytes = limits.memory;
+  pool_config.limits.timeout = limits.timeout;
+  return pool_config;
+}
+
 void record_link_run(EpStats& stats, const ExecResult& result) {
   if (result.extensions.empty()) return;
   const uint64_t sample = static_cast<uint64_t>(result.run_time.count()) / result.extensions.size();
@@ -68,9 +78,8 @@ struct LoadedModule {
   // A Shopify function's slots hold its provider's instance too, made
   // first in the same Store and reset with it.
   std::shared_ptr<InstancePool> pool;
-  // A Shopify function's provider (deploy/extension_deploy.h), on the
-  // function's engine.
-  std::optional<Module> provider;
+  // A Shopify function's provider (deploy/extension_deploy.h): its import
+  // name, empty for any other module. The pool makes its instances.
   std::string provider_name;
   bool provider_memory_io = false, provider_messagepack = false;
   bool imports_wasi = false;  // a kiln-reactor guest its extension point lets use WASI: it gets a context
@@ -282,11 +291,7 @@ std::shared_ptr<Binding> LocalExecutor::Impl::make_binding(const registry::Exten
   if (!module) return fail(module.error());
   auto pre = InstancePre::create(*module, linker);
   if (!pre) return fail(pre.error());
-  InstancePoolConfig pool_config;
-  pool_config.max_instances = config.max_instances_per_module;
-  pool_config.limits.fuel = ep.limits.fuel;
-  pool_config.limits.max_memory_bytes = ep.limits.memory;
-  pool_config.limits.timeout = ep.limits.timeout;
+  InstancePoolConfig pool_config = pool_config_for(ep.limits, config.max_instances_per_module);
   // A reactor's _initialize runs once per instance, never per call.
   if (ep.is_reactor()) pool_config.reactor_reset = InstancePoolConfig::ReactorReset::Snapshot;
   auto loaded = std::make_shared<LoadedModule>();
@@ -335,7 +340,6 @@ Result<std::shared_ptr<LoadedModule>> LocalExecutor::Impl::load_function(const r
   if (!module) return module.error();
   auto loaded = std::make_shared<LoadedModule>();
   loaded->module = std::move(*module);
-  loaded->provider = std::move(*provider);
   loaded->provider_name = ext.provider;
   loaded->provider_memory_io = host::provider_uses_memory_io(ext.provider);
   loaded->provider_messagepack = host::provider_uses_messagepack(ext.provider);
@@ -344,14 +348,9 @@ Result<std::shared_ptr<LoadedModule>> LocalExecutor::Impl::load_function(const r
   loaded->extension = ext.name;
   loaded->version = ext.version;
   loaded->module_sha256 = ext.module.sha256;
-  InstancePoolConfig pool_config;
-  pool_config.max_instances = config.max_instances_per_module;
-  pool_config.limits.fuel = ep_limits.fuel;
-  pool_config.limits.max_memory_bytes = ep_limits.memory;
-  pool_config.limits.timeout = ep_limits.timeout;
   loaded->pool = InstancePool::create(
       *loaded->module,
-      [name = ext.provider, provider = *loaded->provider, function = *loaded->module](
+      [name = ext.provider, provider = std::move(*provider), function = *loaded->module](
           Store& store, std::optional<Trap>* trap) -> Result<Instance> {
         Linker linker;
         host::add_wasi(linker);
@@ -359,7 +358,7 @@ Result<std::shared_ptr<LoadedModule>> LocalExecutor::Impl::load_function(const r
         if (!linked) return linked.error();
         return store.instantiate(function, linker, trap);
       },
-      pool_config);
+      pool_config_for(ep_limits, config.max_instances_per_module));
   return loaded;
 }
 
@@ -677,7 +676,7 @@ ExecResult LocalExecutor::Impl::run_command(const registry::ExtensionPoint& ep, 
   const uint64_t stdin_bytes = stdin_data.size();
   result.bytes_copied[static_cast<int>(Stage::Serialize)] += planned->converted_bytes + stdin_bytes;
   end_stage(result, Stage::Serialize, mark);
-  if (binding.loaded->provider) return run_function(ep, binding, std::move(result), std::move(stdin_data), mark, options);
+  if (!binding.loaded->provider_name.empty()) return run_function(ep, binding, std::move(result), std::move(stdin_data), mark, options);
 
   std::optional<Trap> init_trap;
   auto lease = binding.loaded->pool->acquire(&init_trap);

@@ -50,9 +50,8 @@ Status write_out(HostContext& context, ProxyWasmCall& call, std::string_view byt
                  uint32_t ret_size) {
   uint32_t at = 0;
   if (!bytes.empty()) {
-    const char* allocator = call.filter.get_export("proxy_on_memory_allocate") ? "proxy_on_memory_allocate" : "malloc";
     Value size[] = {Value::from_i32(static_cast<uint32_t>(bytes.size()))};
-    CallResult allocated = call.filter.call(allocator, size);
+    CallResult allocated = call.filter.call(call.allocator, size);
     if (!allocated.returned() || allocated.values.size() != 1) return Status::InternalFailure;
     at = u32(allocated.values[0]);
     auto room = GuestMemory(context.memory()).bytes(at, bytes.size());

@@ -128,7 +128,10 @@ struct LocalResponse {
 // One VM's host state, attached to its Store: the plugin's configuration,
 // the log, and the stream the current callback is about.
 struct ProxyWasmCall {
-  Instance filter;  // for proxy_on_memory_allocate
+  Instance filter;
+  // The filter's export that allocates what the host hands it: the ABI's
+  // proxy_on_memory_allocate, else malloc.
+  const char* allocator;
   std::string vm_configuration, plugin_configuration;
   LogLevel log_level = LogLevel::Info;
   std::vector<LogLine> logs;
@@ -147,7 +150,9 @@ struct ProxyWasmCall {
   std::string* response_body = nullptr;
   std::optional<LocalResponse>* local_response = nullptr;
 
-  explicit ProxyWasmCall(Instance instance) : filter(instance) {}
+  explicit ProxyWasmCall(Instance instance)
+      : filter(instance),
+        allocator(instance.get_export("proxy_on_memory_allocate") ? "proxy_on_memory_allocate" : "malloc") {}
 };
 
 // Defines env.proxy_* in `linker`; the ones this host does not offer
