@@ -46,6 +46,8 @@ LAYERS = [
     # its headers name.
     ("capi", ["base", "runtime", "host", "schema", "registry", "execute"]),
     ("server", ["base", "runtime", "host", "schema", "registry", "deploy", "execute", "workflows"]),
+    # The Traffic Server plugin: proxy-wasm filters on the run side.
+    ("ats", ["base", "runtime", "host"]),
     ("cli", ["base", "wasm", "rt", "backends", "runtime", "host", "schema", "registry", "deploy", "library",
              "execute", "workflows", "spectest", "server"]),  # server: `kiln serve` starts it
 ]

@@ -96,7 +96,13 @@ Status log(HostContext& context, ProxyWasmCall& call, std::span<const Value> arg
   auto message = read_string(context, u32(args[1]), u32(args[2]));
   if (!message) return Status::InvalidMemoryAccess;
   if (level > static_cast<uint32_t>(LogLevel::Critical)) return Status::BadArgument;
-  if (level >= static_cast<uint32_t>(call.log_level)) call.logs.push_back({static_cast<LogLevel>(level), std::string(*message)});
+  if (level < static_cast<uint32_t>(call.log_level)) return Status::Ok;
+  LogLine line{static_cast<LogLevel>(level), std::string(*message)};
+  if (call.log_sink) {
+    call.log_sink(line);
+  } else {
+    call.logs.push_back(std::move(line));
+  }
   return Status::Ok;
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -134,6 +135,9 @@ struct ProxyWasmCall {
   const char* allocator;
   std::string vm_configuration, plugin_configuration;
   LogLevel log_level = LogLevel::Info;
+  // Where lines go as they are logged; without a sink they are kept in
+  // `logs` (a test reads them; a long-lived proxy passes a sink).
+  std::function<void(const LogLine&)> log_sink;
   std::vector<LogLine> logs;
   uint32_t tick_period_ms = 0;
   std::map<std::string, std::string, std::less<>> properties;

@@ -17,6 +17,7 @@ ProxyWasmVm::ProxyWasmVm(std::unique_ptr<Store> store, Instance filter, ProxyWas
   call_->vm_configuration = std::move(config.vm_configuration);
   call_->plugin_configuration = std::move(config.plugin_configuration);
   call_->log_level = config.log_level;
+  call_->log_sink = std::move(config.log_sink);
   call_->properties = std::move(config.properties);
   call_->shared = config.shared ? std::move(config.shared) : std::make_shared<SharedData>();
   call_->metrics = config.metrics ? std::move(config.metrics) : std::make_shared<Metrics>();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,9 @@ struct ProxyWasmConfig {
   std::string vm_configuration;      // proxy_on_vm_start's buffer
   std::string plugin_configuration;  // proxy_on_configure's buffer
   LogLevel log_level = LogLevel::Info;
+  // Receives each line the filter logs at or above log_level; without one,
+  // logs() keeps them all.
+  std::function<void(const LogLine&)> log_sink;
   // Shared by the VMs given the same object (null: one of this VM's own).
   std::shared_ptr<SharedData> shared;
   std::shared_ptr<Metrics> metrics;
@@ -51,7 +55,8 @@ class ProxyWasmVm {
   // proxy_on_tick on the root context.
   Result<void> tick();
 
-  // What the filter logged at or above the configured level, in order.
+  // What the filter logged at or above the configured level, in order
+  // (empty when the configuration has a log_sink).
   const std::vector<LogLine>& logs() const { return call_->logs; }
   uint32_t tick_period_ms() const { return call_->tick_period_ms; }
   const std::shared_ptr<SharedData>& shared() const { return call_->shared; }
@@ -59,6 +64,9 @@ class ProxyWasmVm {
   // True once a callback trapped: the filter's state may be half-changed,
   // so a proxy replaces the VM (and fails only that request).
   bool broken() const { return broken_; }
+  // The filter's linear memory, in bytes: what this VM holds beyond the
+  // module's shared code and its Store.
+  uint64_t memory_bytes() const { return filter_.memory().size(); }
 
  private:
   ProxyWasmVm(std::unique_ptr<Store> store, Instance filter, ProxyWasmConfig config);

@@ -1,0 +1,315 @@
+// kiln_ats.so: a Traffic Server remap plugin that runs proxy-wasm filters
+// on kiln (issue 15). In remap.config, per rule:
+//
+//   map http://a/ http://origin/ @plugin=kiln_ats.so @pparam=--module=/etc/filters/f.wasm [@pparam=...]
+//
+// On each request the rule's filter sees the request headers
+// (proxy_on_request_headers, in the remap step) and, if it exports
+// proxy_on_response_headers, the response headers before they are sent;
+// the stream ends in proxy_on_log/done/delete when the transaction closes.
+// A local response (proxy_send_local_response) answers the request without
+// the origin. A filter that traps fails that request with 500 and a line in
+// the error log; its VM is replaced and the proxy carries on.
+//
+// Reloading: `traffic_ctl config reload` after remap.config changed makes
+// new rules (new modules) while transactions in flight finish on the old
+// ones; `traffic_ctl plugin msg kiln reload` loads every rule's module and
+// configuration files again without touching remap.config.
+//
+// Statistics (`traffic_ctl metric match kiln`): plugin.kiln.requests,
+// .failures, .local_responses, .reloads, .reload_failures, and the VMs
+// alive (.vms) with the linear memory they hold (.vm_memory_bytes).
+#include <strings.h>
+#include <ts/ts.h>
+// after ts.h, whose types it names
+#include <ts/remap.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ats/filter_rule.h"
+#include "ats/ts_header_map.h"
+
+namespace {
+
+using kiln::ats::FilterGeneration;
+using kiln::ats::FilterOptions;
+using kiln::ats::FilterReports;
+using kiln::ats::FilterRule;
+using kiln::ats::FilterVm;
+using kiln::host::proxy_wasm::HeaderMap;
+using kiln::host::proxy_wasm::LogLevel;
+using kiln::host::proxy_wasm::LogLine;
+using kiln::host::proxy_wasm::ProxyWasmVm;
+
+constexpr char kTag[] = "kiln";
+
+struct Stats {
+  int requests = -1, failures = -1, local_responses = -1, reloads = -1, reload_failures = -1, vms = -1,
+      vm_memory_bytes = -1;
+};
+Stats g_stats;
+int g_txn_arg = -1;
+TSCont g_txn_hooks = nullptr;
+std::shared_ptr<const FilterReports> g_reports;
+
+// The rules alive in this copy of the plugin, for reload messages.
+std::mutex g_rules_mutex;
+std::set<FilterRule*> g_rules;
+
+int stat(const char* name) {
+  int id = -1;
+  if (TSStatFindName(name, &id) == TS_SUCCESS) return id;  // a reloaded copy of the plugin finds its stats
+  return TSStatCreate(name, TS_RECORDDATATYPE_INT, TS_STAT_NON_PERSISTENT, TS_STAT_SYNC_SUM);
+}
+
+void log_line(const std::string& rule, const LogLine& line) {
+  switch (line.level) {
+    case LogLevel::Trace:
+    case LogLevel::Debug: TSDebug(kTag, "%s: %s", rule.c_str(), line.message.c_str()); break;
+    case LogLevel::Info: TSNote("[kiln] %s: %s", rule.c_str(), line.message.c_str()); break;
+    case LogLevel::Warn: TSWarning("[kiln] %s: %s", rule.c_str(), line.message.c_str()); break;
+    default: TSError("[kiln] %s: %s", rule.c_str(), line.message.c_str()); break;
+  }
+}
+
+// One transaction's filter state, from the remap step to the close.
+struct Transaction {
+  std::shared_ptr<FilterGeneration> generation;
+  std::shared_ptr<FilterVm> vm;
+  std::unique_ptr<ProxyWasmVm::Stream> stream;
+  std::string rule;
+  // A local response's headers, added when it is sent.
+  HeaderMap local_headers;
+  bool local = false;
+
+  ~Transaction() {
+    if (!vm) return;
+    {
+      std::lock_guard lock(vm->mutex);
+      stream.reset();  // runs log/done/delete unless finish() did or the VM broke
+    }
+    vm.reset();  // outside the lock: it may be the VM's last owner
+  }
+};
+
+// The filter failed the request: 500, a log line, and its VM replaced.
+void fail_request(TSHttpTxn txn, const std::string& rule, const std::string& why) {
+  TSError("[kiln] %s: failing the request with 500: %s", rule.c_str(), why.c_str());
+  TSStatIntIncrement(g_stats.failures, 1);
+  TSHttpTxnStatusSet(txn, TS_HTTP_STATUS_INTERNAL_SERVER_ERROR);
+}
+
+void answer_locally(TSHttpTxn txn, Transaction& state, kiln::host::proxy_wasm::LocalResponse& response) {
+  TSStatIntIncrement(g_stats.local_responses, 1);
+  TSHttpTxnStatusSet(txn, static_cast<TSHttpStatus>(response.status));
+  if (!response.body.empty()) {
+    const char* type = "text/plain";
+    for (const auto& [name, value] : response.headers) {
+      if (strcasecmp(name.c_str(), "content-type") == 0) type = value.c_str();
+    }
+    TSHttpTxnErrorBodySet(txn, TSstrndup(response.body.data(), response.body.size()), response.body.size(),
+                          TSstrdup(type));
+  }
+  state.local = true;
+  state.local_headers = std::move(response.headers);
+}
+
+// proxy_on_response_headers, before the response goes to the client.
+// false: the filter trapped.
+bool filter_response(TSHttpTxn txn, Transaction& state) {
+  TSMBuffer buffer;
+  TSMLoc header;
+  if (TSHttpTxnClientRespGet(txn, &buffer, &header) != TS_SUCCESS) return true;
+  bool ok = true;
+  if (state.local) {
+    kiln::ats::append_fields(buffer, header, state.local_headers);
+  } else if (state.stream) {
+    std::lock_guard lock(state.vm->mutex);
+    if (!state.vm->vm().broken()) {
+      HeaderMap before = kiln::ats::read_response_headers(buffer, header);
+      state.stream->response_headers = before;
+      auto action = state.stream->on_response_headers(false);
+      if (action) {
+        kiln::ats::apply_response_headers(buffer, header, before, state.stream->response_headers);
+      } else {
+        TSError("[kiln] %s: proxy_on_response_headers failed: %s", state.rule.c_str(), action.error().message.c_str());
+        ok = false;
+      }
+      state.vm->account_memory();
+    }
+  }
+  TSHandleMLocRelease(buffer, TS_NULL_MLOC, header);
+  if (!ok) state.generation->retire(state.vm);
+  return ok;
+}
+
+int on_transaction_event(TSCont, TSEvent event, void* data) {
+  auto txn = static_cast<TSHttpTxn>(data);
+  auto* state = static_cast<Transaction*>(TSUserArgGet(txn, g_txn_arg));
+  TSEvent next = TS_EVENT_HTTP_CONTINUE;
+  if (state != nullptr && event == TS_EVENT_HTTP_SEND_RESPONSE_HDR) {
+    if (!filter_response(txn, *state)) {
+      TSStatIntIncrement(g_stats.failures, 1);
+      next = TS_EVENT_HTTP_ERROR;
+    }
+  } else if (state != nullptr && event == TS_EVENT_HTTP_TXN_CLOSE) {
+    TSUserArgSet(txn, g_txn_arg, nullptr);
+    if (state->stream) {
+      std::lock_guard lock(state->vm->mutex);
+      if (!state->vm->vm().broken()) {
+        if (auto done = state->stream->finish(); !done) {
+          TSError("[kiln] %s: ending the stream failed: %s", state->rule.c_str(), done.error().message.c_str());
+          state->generation->retire(state->vm);
+        }
+      }
+    }
+    delete state;
+  }
+  TSHttpTxnReenable(txn, next);
+  return 0;
+}
+
+// Runs on a task thread: loading may compile a module.
+int on_reload(TSCont contp, TSEvent, void*) {
+  std::lock_guard lock(g_rules_mutex);
+  for (FilterRule* rule : g_rules) {
+    if (auto loaded = rule->reload(); loaded) {
+      TSStatIntIncrement(g_stats.reloads, 1);
+      TSNote("[kiln] %s: reloaded %s", rule->options().name.c_str(), rule->options().module_path.c_str());
+    } else {
+      TSStatIntIncrement(g_stats.reload_failures, 1);
+      TSError("[kiln] %s: reload failed, the loaded filter stays: %s", rule->options().name.c_str(),
+              loaded.error().message.c_str());
+    }
+  }
+  TSContDestroy(contp);
+  return 0;
+}
+
+int on_message(TSCont, TSEvent, void* data) {
+  const auto* message = static_cast<const TSPluginMsg*>(data);
+  if (std::strcmp(message->tag, kTag) != 0) return 0;
+  const std::string text(static_cast<const char*>(message->data), message->data_size);
+  if (text.rfind("reload", 0) == 0) {
+    TSContScheduleOnPool(TSContCreate(on_reload, TSMutexCreate()), 0, TS_THREAD_POOL_TASK);
+  } else {
+    TSError("[kiln] unknown message '%s' (known: reload)", text.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+TSReturnCode TSRemapInit(TSRemapInterface* api, char* error, int error_size) {
+  if (api == nullptr || api->tsremap_version < TSREMAP_VERSION) {
+    snprintf(error, error_size, "kiln_ats: this Traffic Server's remap API is too old");
+    return TS_ERROR;
+  }
+  if (TSUserArgIndexNameLookup(TS_USER_ARGS_TXN, "kiln_ats", &g_txn_arg, nullptr) != TS_SUCCESS &&
+      TSUserArgIndexReserve(TS_USER_ARGS_TXN, "kiln_ats", "kiln proxy-wasm filter state", &g_txn_arg) != TS_SUCCESS) {
+    snprintf(error, error_size, "kiln_ats: no transaction argument slot left");
+    return TS_ERROR;
+  }
+  g_stats = {stat("plugin.kiln.requests"),        stat("plugin.kiln.failures"), stat("plugin.kiln.local_responses"),
+             stat("plugin.kiln.reloads"),         stat("plugin.kiln.reload_failures"), stat("plugin.kiln.vms"),
+             stat("plugin.kiln.vm_memory_bytes")};
+  g_txn_hooks = TSContCreate(on_transaction_event, nullptr);
+  g_reports = std::make_shared<FilterReports>(FilterReports{
+      .log = log_line,
+      .vms_changed =
+          [](int64_t vms, int64_t bytes) {
+            if (vms > 0) TSStatIntIncrement(g_stats.vms, vms);
+            if (vms < 0) TSStatIntDecrement(g_stats.vms, -vms);
+            if (bytes > 0) TSStatIntIncrement(g_stats.vm_memory_bytes, bytes);
+            if (bytes < 0) TSStatIntDecrement(g_stats.vm_memory_bytes, -bytes);
+          },
+  });
+  TSLifecycleHookAdd(TS_LIFECYCLE_MSG_HOOK, TSContCreate(on_message, nullptr));
+  return TS_SUCCESS;
+}
+
+TSReturnCode TSRemapNewInstance(int argc, char* argv[], void** instance, char* error, int error_size) {
+  // argv[0] and argv[1] are the rule's from and to URLs.
+  std::vector<std::string> params(argv + std::min(argc, 2), argv + argc);
+  auto options = kiln::ats::parse_filter_options(params);
+  if (!options) {
+    snprintf(error, error_size, "%s", options.error().message.c_str());
+    return TS_ERROR;
+  }
+  auto rule = FilterRule::create(std::move(*options), g_reports);
+  if (!rule) {
+    snprintf(error, error_size, "kiln_ats: %s", rule.error().message.c_str());
+    return TS_ERROR;
+  }
+  TSNote("[kiln] %s: loaded %s", (*rule)->options().name.c_str(), (*rule)->options().module_path.c_str());
+  std::lock_guard lock(g_rules_mutex);
+  g_rules.insert(rule->get());
+  *instance = rule->release();
+  return TS_SUCCESS;
+}
+
+void TSRemapDeleteInstance(void* instance) {
+  auto* rule = static_cast<FilterRule*>(instance);
+  {
+    std::lock_guard lock(g_rules_mutex);
+    g_rules.erase(rule);
+  }
+  delete rule;
+}
+
+TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* request) {
+  auto* rule = static_cast<FilterRule*>(instance);
+  TSStatIntIncrement(g_stats.requests, 1);
+  auto state = std::make_unique<Transaction>();
+  state->rule = rule->options().name;
+  state->generation = rule->current();
+  auto vm = state->generation->vm_for_this_thread();
+  if (!vm) {
+    fail_request(txn, state->rule, vm.error().message);
+    return TSREMAP_NO_REMAP;
+  }
+  state->vm = std::move(*vm);
+  std::string failure;
+  {
+    std::lock_guard lock(state->vm->mutex);
+    if (auto stream = state->vm->vm().new_stream(); !stream) {
+      failure = stream.error().message;
+    } else {
+      state->stream = std::move(*stream);
+      HeaderMap before = kiln::ats::read_request_headers(request->requestBufp, request->requestHdrp);
+      state->stream->request_headers = before;
+      if (auto action = state->stream->on_request_headers(!kiln::ats::request_has_body(before)); !action) {
+        failure = action.error().message;
+      } else if (state->stream->local_response) {
+        answer_locally(txn, *state, *state->stream->local_response);
+      } else {
+        kiln::ats::apply_request_headers(request->requestBufp, request->requestHdrp, before,
+                                         state->stream->request_headers);
+      }
+    }
+    state->vm->account_memory();
+    if (!failure.empty()) state->stream.reset();  // the VM broke: no more callbacks on it
+  }
+  if (!failure.empty()) {
+    state->generation->retire(state->vm);
+    fail_request(txn, state->rule, failure);
+    return TSREMAP_NO_REMAP;
+  }
+  if (state->local || state->generation->has_response_callback()) {
+    TSHttpTxnHookAdd(txn, TS_HTTP_SEND_RESPONSE_HDR_HOOK, g_txn_hooks);
+  }
+  TSHttpTxnHookAdd(txn, TS_HTTP_TXN_CLOSE_HOOK, g_txn_hooks);
+  TSUserArgSet(txn, g_txn_arg, state.release());
+  return TSREMAP_NO_REMAP;
+}
+
+}  // extern "C"
