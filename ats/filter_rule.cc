@@ -68,8 +68,11 @@ FilterGeneration::FilterGeneration(Module module, ProxyWasmConfig config, std::s
     : module_(std::move(module)),
       config_(std::move(config)),
       reports_(std::move(reports)),
+      name_(config_.properties.at("plugin_name")),
       serial_(g_next_serial.fetch_add(1)),
-      has_response_callback_(module_.info().find_export("proxy_on_response_headers") != nullptr) {}
+      has_response_callback_(module_.info().find_export("proxy_on_response_headers") != nullptr),
+      has_end_callbacks_(module_.info().find_export("proxy_on_log") || module_.info().find_export("proxy_on_done") ||
+                         module_.info().find_export("proxy_on_delete")) {}
 
 Result<std::shared_ptr<FilterGeneration>> FilterGeneration::load(const FilterOptions& options,
                                                                  std::shared_ptr<SharedData> shared,

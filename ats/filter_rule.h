@@ -73,7 +73,13 @@ class FilterGeneration {
   // Takes a VM whose callback trapped out of service.
   void retire(const std::shared_ptr<FilterVm>& vm);
 
+  // The rule's name (--name), for log lines.
+  const std::string& name() const { return name_; }
   bool has_response_callback() const { return has_response_callback_; }
+  // Whether the filter exports proxy_on_log, _done or _delete: without
+  // them a stream that needs no response callback ends in the remap step,
+  // and the transaction carries no hooks of ours.
+  bool has_end_callbacks() const { return has_end_callbacks_; }
 
  private:
   FilterGeneration(Module module, host::proxy_wasm::ProxyWasmConfig config,
@@ -83,8 +89,10 @@ class FilterGeneration {
   Module module_;
   host::proxy_wasm::ProxyWasmConfig config_;
   std::shared_ptr<const FilterReports> reports_;
+  const std::string name_;
   const uint64_t serial_;  // tells this generation apart in threads' caches
   bool has_response_callback_ = false;
+  bool has_end_callbacks_ = false;
   std::mutex mutex_;
   std::unordered_map<std::thread::id, std::shared_ptr<FilterVm>> vms_;
 };

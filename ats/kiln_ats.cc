@@ -84,7 +84,6 @@ struct Transaction {
   std::shared_ptr<FilterGeneration> generation;
   std::shared_ptr<FilterVm> vm;
   std::unique_ptr<ProxyWasmVm::Stream> stream;
-  std::string rule;
   // A local response's headers, added when it is sent.
   HeaderMap local_headers;
   bool local = false;
@@ -133,13 +132,12 @@ bool filter_response(TSHttpTxn txn, Transaction& state) {
   } else if (state.stream) {
     std::lock_guard lock(state.vm->mutex);
     if (!state.vm->vm().broken()) {
-      HeaderMap before = kiln::ats::read_response_headers(buffer, header);
-      state.stream->response_headers = before;
+      state.stream->response_headers = kiln::ats::read_response_headers(buffer, header);
       auto action = state.stream->on_response_headers(false);
       if (action) {
-        kiln::ats::apply_response_headers(buffer, header, before, state.stream->response_headers);
+        kiln::ats::apply_response_headers(buffer, header, state.stream->response_headers);
       } else {
-        TSError("[kiln] %s: proxy_on_response_headers failed: %s", state.rule.c_str(), action.error().message.c_str());
+        TSError("[kiln] %s: proxy_on_response_headers failed: %s", state.generation->name().c_str(), action.error().message.c_str());
         ok = false;
       }
       state.vm->account_memory();
@@ -165,7 +163,7 @@ int on_transaction_event(TSCont, TSEvent event, void* data) {
       std::lock_guard lock(state->vm->mutex);
       if (!state->vm->vm().broken()) {
         if (auto done = state->stream->finish(); !done) {
-          TSError("[kiln] %s: ending the stream failed: %s", state->rule.c_str(), done.error().message.c_str());
+          TSError("[kiln] %s: ending the stream failed: %s", state->generation->name().c_str(), done.error().message.c_str());
           state->generation->retire(state->vm);
         }
       }
@@ -270,11 +268,10 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
   auto* rule = static_cast<FilterRule*>(instance);
   TSStatIntIncrement(g_stats.requests, 1);
   auto state = std::make_unique<Transaction>();
-  state->rule = rule->options().name;
   state->generation = rule->current();
   auto vm = state->generation->vm_for_this_thread();
   if (!vm) {
-    fail_request(txn, state->rule, vm.error().message);
+    fail_request(txn, state->generation->name(), vm.error().message);
     return TSREMAP_NO_REMAP;
   }
   state->vm = std::move(*vm);
@@ -285,15 +282,14 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
       failure = stream.error().message;
     } else {
       state->stream = std::move(*stream);
-      HeaderMap before = kiln::ats::read_request_headers(request->requestBufp, request->requestHdrp);
-      state->stream->request_headers = before;
-      if (auto action = state->stream->on_request_headers(!kiln::ats::request_has_body(before)); !action) {
+      HeaderMap& headers = state->stream->request_headers;
+      headers = kiln::ats::read_request_headers(request->requestBufp, request->requestHdrp);
+      if (auto action = state->stream->on_request_headers(!kiln::ats::request_has_body(headers)); !action) {
         failure = action.error().message;
       } else if (state->stream->local_response) {
         answer_locally(txn, *state, *state->stream->local_response);
       } else {
-        kiln::ats::apply_request_headers(request->requestBufp, request->requestHdrp, before,
-                                         state->stream->request_headers);
+        kiln::ats::apply_request_headers(request->requestBufp, request->requestHdrp, headers);
       }
     }
     state->vm->account_memory();
@@ -301,8 +297,11 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
   }
   if (!failure.empty()) {
     state->generation->retire(state->vm);
-    fail_request(txn, state->rule, failure);
+    fail_request(txn, state->generation->name(), failure);
     return TSREMAP_NO_REMAP;
+  }
+  if (!state->local && !state->generation->has_response_callback() && !state->generation->has_end_callbacks()) {
+    return TSREMAP_NO_REMAP;  // ~Transaction ends the stream: nothing of it runs later
   }
   if (state->local || state->generation->has_response_callback()) {
     TSHttpTxnHookAdd(txn, TS_HTTP_SEND_RESPONSE_HDR_HOOK, g_txn_hooks);

@@ -11,7 +11,7 @@ namespace kiln::ats {
 namespace {
 
 std::string_view view(const char* text, int length) {
-  return text == nullptr ? std::string_view() : std::string_view(text, static_cast<size_t>(length));
+  return text == nullptr || length <= 0 ? std::string_view() : std::string_view(text, static_cast<size_t>(length));
 }
 
 bool is_pseudo(const std::pair<std::string, std::string>& entry) {
@@ -27,17 +27,31 @@ const std::string* pseudo(const HeaderMap& map, std::string_view name) {
   return nullptr;
 }
 
-void read_fields(TSMBuffer buffer, TSMLoc header, HeaderMap& map) {
-  const int count = TSMimeHdrFieldsCount(buffer, header);
-  for (int i = 0; i < count; ++i) {
-    TSMLoc field = TSMimeHdrFieldGet(buffer, header, i);
-    if (field == TS_NULL_MLOC) continue;
+// Calls visit(name, value) for the header's fields in order until it
+// returns false; returns how many it visited. Walks with FieldNext: getting
+// a field by index walks from the first each time.
+template <class Visit>
+int for_each_field(TSMBuffer buffer, TSMLoc header, Visit&& visit) {
+  int visited = 0;
+  TSMLoc field = TSMimeHdrFieldGet(buffer, header, 0);
+  while (field != TS_NULL_MLOC) {
     int name_length = 0, value_length = 0;
     const char* name = TSMimeHdrFieldNameGet(buffer, header, field, &name_length);
     const char* value = TSMimeHdrFieldValueStringGet(buffer, header, field, -1, &value_length);
-    map.emplace_back(std::string(view(name, name_length)), std::string(view(value, value_length)));
+    const bool more = visit(view(name, name_length), view(value, value_length));
+    if (more) ++visited;
+    TSMLoc next = more ? TSMimeHdrFieldNext(buffer, header, field) : TS_NULL_MLOC;
     TSHandleMLocRelease(buffer, header, field);
+    field = next;
   }
+  return visited;
+}
+
+void read_fields(TSMBuffer buffer, TSMLoc header, HeaderMap& map) {
+  for_each_field(buffer, header, [&](std::string_view name, std::string_view value) {
+    map.emplace_back(std::string(name), std::string(value));
+    return true;
+  });
 }
 
 void append_field(TSMBuffer buffer, TSMLoc header, const std::string& name, const std::string& value) {
@@ -50,26 +64,41 @@ void append_field(TSMBuffer buffer, TSMLoc header, const std::string& name, cons
   TSHandleMLocRelease(buffer, header, field);
 }
 
-// The fields (pseudo-headers left out) of `before` and `after` differ from
-// index `first` on: destroy Traffic Server's fields from there and append
-// `after`'s rest. Appending only, the common case, destroys nothing.
-void apply_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& before, const HeaderMap& after) {
-  size_t b = 0, a = 0;
-  while (b < before.size() && is_pseudo(before[b])) ++b;
-  while (a < after.size() && is_pseudo(after[a])) ++a;
-  const size_t before_start = b;
-  while (b < before.size() && a < after.size() && before[b] == after[a]) ++b, ++a;
-  if (b == before.size() && a == after.size()) return;
-  const int first = static_cast<int>(b - before_start);
-  for (int i = TSMimeHdrFieldsCount(buffer, header) - 1; i >= first; --i) {
+// Makes Traffic Server's fields those of `map` (pseudo-headers left out),
+// compared in place: the fields that match `map` from the first on stay,
+// and from the first that differs, Traffic Server's are destroyed and the
+// map's rest appended. A filter that only appended destroys nothing.
+void apply_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& map) {
+  size_t start = 0;
+  while (start < map.size() && is_pseudo(map[start])) ++start;
+  size_t next = start;
+  const int same = for_each_field(buffer, header, [&](std::string_view name, std::string_view value) {
+    if (next == map.size() || map[next].first != name || map[next].second != value) return false;
+    ++next;
+    return true;
+  });
+  if (next == map.size() && same == TSMimeHdrFieldsCount(buffer, header)) return;
+  for (int i = TSMimeHdrFieldsCount(buffer, header) - 1; i >= same; --i) {
     TSMLoc field = TSMimeHdrFieldGet(buffer, header, i);
     if (field == TS_NULL_MLOC) continue;
     TSMimeHdrFieldDestroy(buffer, header, field);
     TSHandleMLocRelease(buffer, header, field);
   }
-  for (; a < after.size(); ++a) {
-    if (!is_pseudo(after[a])) append_field(buffer, header, after[a].first, after[a].second);
+  for (; next < map.size(); ++next) {
+    if (!is_pseudo(map[next])) append_field(buffer, header, map[next].first, map[next].second);
   }
+}
+
+// The request's path with its query, as :path shows it ("/a?b").
+std::string request_path(TSMBuffer buffer, TSMLoc url) {
+  int length = 0;
+  std::string path = "/";
+  if (const char* text = TSUrlPathGet(buffer, url, &length); text) path.append(text, length);
+  if (const char* text = TSUrlHttpQueryGet(buffer, url, &length); text && length > 0) {
+    path.push_back('?');
+    path.append(text, length);
+  }
+  return path;
 }
 
 }  // namespace
@@ -85,11 +114,7 @@ HeaderMap read_request_headers(TSMBuffer buffer, TSMLoc header) {
   if (TSHttpHdrUrlGet(buffer, header, &url) == TS_SUCCESS) {
     if (const char* text = TSUrlSchemeGet(buffer, url, &length); text && length > 0) scheme.assign(text, length);
     if (const char* text = TSUrlHostGet(buffer, url, &length); text && length > 0) host.assign(text, length);
-    if (const char* text = TSUrlPathGet(buffer, url, &length); text) path.append(text, length);
-    if (const char* text = TSUrlHttpQueryGet(buffer, url, &length); text && length > 0) {
-      path.push_back('?');
-      path.append(text, length);
-    }
+    path = request_path(buffer, url);
     TSHandleMLocRelease(buffer, header, url);
   }
   if (TSMLoc field = TSMimeHdrFieldFind(buffer, header, TS_MIME_FIELD_HOST, TS_MIME_LEN_HOST); field != TS_NULL_MLOC) {
@@ -104,15 +129,16 @@ HeaderMap read_request_headers(TSMBuffer buffer, TSMLoc header) {
   return map;
 }
 
-void apply_request_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& before, const HeaderMap& after) {
-  const std::string* method = pseudo(after, ":method");
-  if (method && !method->empty() && *method != *pseudo(before, ":method")) {
+void apply_request_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map) {
+  int length = 0;
+  const std::string* method = pseudo(map, ":method");
+  if (method && !method->empty() && *method != view(TSHttpHdrMethodGet(buffer, header, &length), length)) {
     TSHttpHdrMethodSet(buffer, header, method->data(), static_cast<int>(method->size()));
   }
-  const std::string* path = pseudo(after, ":path");
-  if (path && !path->empty() && *path != *pseudo(before, ":path")) {
-    TSMLoc url = TS_NULL_MLOC;
-    if (TSHttpHdrUrlGet(buffer, header, &url) == TS_SUCCESS) {
+  const std::string* path = pseudo(map, ":path");
+  TSMLoc url = TS_NULL_MLOC;
+  if (path && !path->empty() && TSHttpHdrUrlGet(buffer, header, &url) == TS_SUCCESS) {
+    if (*path != request_path(buffer, url)) {
       std::string_view whole = *path;
       if (whole.front() == '/') whole.remove_prefix(1);  // Traffic Server's paths have no leading slash
       const size_t question = whole.find('?');
@@ -120,10 +146,10 @@ void apply_request_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& bef
       const std::string_view query = question == std::string_view::npos ? std::string_view() : whole.substr(question + 1);
       TSUrlPathSet(buffer, url, only_path.data(), static_cast<int>(only_path.size()));
       TSUrlHttpQuerySet(buffer, url, query.data(), static_cast<int>(query.size()));
-      TSHandleMLocRelease(buffer, header, url);
     }
+    TSHandleMLocRelease(buffer, header, url);
   }
-  apply_fields(buffer, header, before, after);
+  apply_fields(buffer, header, map);
 }
 
 HeaderMap read_response_headers(TSMBuffer buffer, TSMLoc header) {
@@ -134,18 +160,17 @@ HeaderMap read_response_headers(TSMBuffer buffer, TSMLoc header) {
   return map;
 }
 
-void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& before, const HeaderMap& after) {
-  const std::string* status = pseudo(after, ":status");
-  if (status && *status != *pseudo(before, ":status")) {
-    const int code = std::atoi(status->c_str());
-    if (code >= 100 && code <= 999) {
-      auto http_status = static_cast<TSHttpStatus>(code);
-      TSHttpHdrStatusSet(buffer, header, http_status);
-      const char* reason = TSHttpHdrReasonLookup(http_status);
-      if (reason) TSHttpHdrReasonSet(buffer, header, reason, static_cast<int>(std::strlen(reason)));
+void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map) {
+  const std::string* status = pseudo(map, ":status");
+  const int code = status ? std::atoi(status->c_str()) : 0;
+  if (code >= 100 && code <= 999 && code != static_cast<int>(TSHttpHdrStatusGet(buffer, header))) {
+    auto http_status = static_cast<TSHttpStatus>(code);
+    TSHttpHdrStatusSet(buffer, header, http_status);
+    if (const char* reason = TSHttpHdrReasonLookup(http_status)) {
+      TSHttpHdrReasonSet(buffer, header, reason, static_cast<int>(std::strlen(reason)));
     }
   }
-  apply_fields(buffer, header, before, after);
+  apply_fields(buffer, header, map);
 }
 
 void append_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& fields) {

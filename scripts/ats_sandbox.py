@@ -32,6 +32,7 @@ class AtsSandbox:
         self.threads = threads
         self.records = list(records)
         self.manager = None
+        self.server = None
 
     def path(self, *parts):
         return os.path.join(self.root, *parts)
@@ -92,6 +93,7 @@ class AtsSandbox:
             if "fully initialized" in self.diags():
                 try:
                     with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                        self.server = self.server_pid()
                         return
                 except OSError:
                     pass
@@ -100,8 +102,8 @@ class AtsSandbox:
 
     def server_pid(self):
         """traffic_server's pid (the manager's child), or None."""
-        out = subprocess.run(["pgrep", "-P", str(self.manager.pid), "traffic_server"],
-                             capture_output=True, text=True).stdout.split()
+        # By parent only: traffic_server renames its main thread ([TS_MAIN]).
+        out = subprocess.run(["pgrep", "-P", str(self.manager.pid)], capture_output=True, text=True).stdout.split()
         return int(out[0]) if out else None
 
     def ctl(self, *args):
@@ -131,5 +133,9 @@ class AtsSandbox:
             except ProcessLookupError:
                 pass
         # traffic_server may outlive its manager for a moment.
-        subprocess.run(["pkill", "-KILL", "-f", "traffic_server.*" + self.root], capture_output=True)
+        if self.server is not None:
+            try:
+                os.kill(self.server, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.manager = None

@@ -115,7 +115,7 @@ class Test:
             self.filters()
             self.reloads()
             self.statistics()
-            self.check("traffic_server never restarted", self.ats.server_pid() == self.first_pid,
+            self.check("traffic_server never restarted", self.first_pid and self.ats.server_pid() == self.first_pid,
                        "pid %s, then %s" % (self.first_pid, self.ats.server_pid()))
         finally:
             self.ats.stop()

@@ -50,10 +50,10 @@ Status write_out(HostContext& context, ProxyWasmCall& call, std::string_view byt
                  uint32_t ret_size) {
   uint32_t at = 0;
   if (!bytes.empty()) {
-    Value size[] = {Value::from_i32(static_cast<uint32_t>(bytes.size()))};
-    CallResult allocated = call.filter.call(call.allocator, size);
-    if (!allocated.returned() || allocated.values.size() != 1) return Status::InternalFailure;
-    at = u32(allocated.values[0]);
+    if (!call.allocate) return Status::InternalFailure;
+    auto allocated = call.allocate->call(static_cast<uint32_t>(bytes.size()));
+    if (!allocated.returned()) return Status::InternalFailure;
+    at = allocated.value;
     auto room = GuestMemory(context.memory()).bytes(at, bytes.size());
     if (at == 0 || !room) return Status::InvalidMemoryAccess;
     std::memcpy(room->data(), bytes.data(), bytes.size());

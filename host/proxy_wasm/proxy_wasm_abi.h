@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "kiln/instance.h"
+#include "kiln/typed_func.h"
 
 namespace kiln {
 class Linker;
@@ -131,8 +132,9 @@ struct LocalResponse {
 struct ProxyWasmCall {
   Instance filter;
   // The filter's export that allocates what the host hands it: the ABI's
-  // proxy_on_memory_allocate, else malloc.
-  const char* allocator;
+  // proxy_on_memory_allocate, else malloc; none when it exports neither
+  // with the type (i32) -> i32 (then nothing can be handed to it).
+  std::optional<TypedFunc<uint32_t(uint32_t)>> allocate;
   std::string vm_configuration, plugin_configuration;
   LogLevel log_level = LogLevel::Info;
   // Where lines go as they are logged; without a sink they are kept in
@@ -154,9 +156,13 @@ struct ProxyWasmCall {
   std::string* response_body = nullptr;
   std::optional<LocalResponse>* local_response = nullptr;
 
-  explicit ProxyWasmCall(Instance instance)
-      : filter(instance),
-        allocator(instance.get_export("proxy_on_memory_allocate") ? "proxy_on_memory_allocate" : "malloc") {}
+  explicit ProxyWasmCall(Instance instance) : filter(instance) {
+    for (const char* name : {"proxy_on_memory_allocate", "malloc"}) {
+      if (!instance.get_export(name)) continue;
+      if (auto typed = instance.typed<uint32_t(uint32_t)>(name)) allocate = *typed;
+      break;
+    }
+  }
 };
 
 // Defines env.proxy_* in `linker`; the ones this host does not offer

@@ -1,6 +1,9 @@
 #include "host/proxy_wasm/proxy_wasm_vm.h"
 
+#include <algorithm>
+
 #include "kiln/linker.h"
+#include "kiln/typed_func.h"
 #include "kiln/wasi.h"
 
 namespace kiln::host::proxy_wasm {
@@ -8,7 +11,13 @@ namespace {
 
 constexpr uint32_t kRootContext = 1;
 
-Value i32(uint32_t v) { return Value::from_i32(v); }
+// Every argument the ABI passes is an i32 (sizes, ids, flags).
+uint32_t u32(uint64_t v) { return static_cast<uint32_t>(v); }
+
+// The parameters each callback takes in ABI 0.2.1 (all i32). A callback may
+// return one i32 or nothing: the SDKs differ on which ones answer a bool.
+constexpr size_t kParams[] = {0, 0, 2, 2, 2, 1, 3, 3, 3, 3, 1, 1, 1};
+
 
 }  // namespace
 
@@ -22,6 +31,33 @@ ProxyWasmVm::ProxyWasmVm(std::unique_ptr<Store> store, Instance filter, ProxyWas
   call_->shared = config.shared ? std::move(config.shared) : std::make_shared<SharedData>();
   call_->metrics = config.metrics ? std::move(config.metrics) : std::make_shared<Metrics>();
   set_call(*store_, call_);
+  for (size_t i = 0; i < callbacks_.size(); ++i) {
+    const char* callback = name(static_cast<Callback>(i));
+    const ExportDesc* desc = filter.module().info().find_export(callback);
+    if (!desc || desc->kind != ExternKind::Func) continue;
+    const FuncType& type = desc->func_type;
+    const bool params_ok = type.params.size() == kParams[i] &&
+                           std::all_of(type.params.begin(), type.params.end(), [](ValType t) { return t == ValType::I32; });
+    const bool results_ok = type.results.empty() || (type.results.size() == 1 && type.results[0] == ValType::I32);
+    if (!params_ok || !results_ok) {
+      if (type_error_.empty()) {
+        type_error_ = filter.module().name() + ": export '" + callback + "' has type " + to_string(type) + ", not " +
+                      std::to_string(kParams[i]) + " i32 parameter(s) and at most one i32 result (proxy-wasm 0.2.1)";
+      }
+      continue;
+    }
+    callbacks_[i] = ResolvedCallback{*filter_.get_export(callback), !type.results.empty()};
+  }
+}
+
+const char* ProxyWasmVm::name(Callback callback) {
+  static constexpr const char* kNames[] = {
+      "_initialize",          "_start",                  "proxy_on_context_create", "proxy_on_vm_start",
+      "proxy_on_configure",   "proxy_on_tick",           "proxy_on_request_headers", "proxy_on_request_body",
+      "proxy_on_response_headers", "proxy_on_response_body", "proxy_on_log",      "proxy_on_done",
+      "proxy_on_delete"};
+  static_assert(std::size(kNames) == static_cast<size_t>(Callback::Count));
+  return kNames[static_cast<size_t>(callback)];
 }
 
 ProxyWasmVm::~ProxyWasmVm() = default;
@@ -43,61 +79,69 @@ Result<std::unique_ptr<ProxyWasmVm>> ProxyWasmVm::start(const Module& filter, Pr
   auto instance = store->instantiate(filter, linker, &trap);
   if (!instance) return instance.error();
   std::unique_ptr<ProxyWasmVm> vm(new ProxyWasmVm(std::move(store), *instance, std::move(config)));
+  if (!vm->type_error_.empty()) return make_error(ErrorKind::Contract, vm->type_error_);
   // A reactor initializes itself; a command's `_start` is its initializer.
-  for (const char* init : {"_initialize", "_start"}) {
-    if (filter.info().find_export(init)) {
+  for (Callback init : {Callback::Initialize, Callback::Start}) {
+    if (vm->exports(init)) {
       if (auto ran = vm->invoke(init, {}); !ran) return ran.error();
       break;
     }
   }
-  if (auto created = vm->invoke("proxy_on_context_create", {i32(kRootContext), i32(0)}); !created) {
+  if (auto created = vm->invoke(Callback::ContextCreate, {u32(kRootContext), u32(0)}); !created) {
     return created.error();
   }
-  auto started = vm->invoke("proxy_on_vm_start", {i32(kRootContext), i32(vm->call_->vm_configuration.size())});
+  auto started = vm->invoke(Callback::VmStart, {u32(kRootContext), u32(vm->call_->vm_configuration.size())});
   if (!started) return started.error();
-  if (filter.info().find_export("proxy_on_vm_start") && *started == 0) {
+  if (vm->exports(Callback::VmStart) && *started == 0) {
     return make_error(ErrorKind::Contract, filter.name() + ": proxy_on_vm_start refused its configuration");
   }
   auto configured =
-      vm->invoke("proxy_on_configure", {i32(kRootContext), i32(vm->call_->plugin_configuration.size())});
+      vm->invoke(Callback::Configure, {u32(kRootContext), u32(vm->call_->plugin_configuration.size())});
   if (!configured) return configured.error();
-  if (filter.info().find_export("proxy_on_configure") && *configured == 0) {
+  if (vm->exports(Callback::Configure) && *configured == 0) {
     return make_error(ErrorKind::Contract, filter.name() + ": proxy_on_configure refused its configuration");
   }
   return vm;
 }
 
-Result<uint32_t> ProxyWasmVm::invoke(const char* callback, std::vector<Value> args) {
-  if (!filter_.get_export(callback)) return 0u;
+// A raw call: no argument vector, no result vector, no clock reads; the
+// types were checked when the VM started.
+Result<uint32_t> ProxyWasmVm::invoke(Callback which, std::initializer_list<uint32_t> args) {
+  const std::optional<ResolvedCallback>& callback = callbacks_[static_cast<size_t>(which)];
+  if (!callback) return 0u;
   store_->limits() = limits_;
-  CallResult result = filter_.call(callback, args);
-  if (result.returned()) return result.values.empty() ? 0u : static_cast<uint32_t>(result.values[0].i32);
+  RawValue slots[3];
+  size_t i = 0;
+  for (uint32_t arg : args) slots[i++].i64 = arg;
+  RawCallStatus status;
+  detail::call_raw(*store_, callback->func, slots, status);
+  if (status.status == CallResult::Status::Returned) return callback->has_result ? slots[0].i32 : 0u;
   broken_ = true;
-  if (result.trapped()) {
-    return make_error(error_kind(result.trap.kind), std::string(callback) + ": " + result.trap.describe());
+  const std::string what = name(which);
+  if (status.status == CallResult::Status::Trapped) {
+    return make_error(error_kind(status.trap.kind), what + ": " + status.trap.describe());
   }
-  if (result.exited()) {
-    return make_error(ErrorKind::Exit, std::string(callback) + ": the filter exited with code " +
-                                           std::to_string(result.exit_code));
+  if (status.status == CallResult::Status::Exited) {
+    return make_error(ErrorKind::Exit, what + ": the filter exited with code " + std::to_string(status.exit_code));
   }
-  return make_error(ErrorKind::Internal, std::string(callback) + ": " + result.error);
+  return make_error(ErrorKind::Internal, what + ": " + status.error);
 }
 
 Result<std::unique_ptr<ProxyWasmVm::Stream>> ProxyWasmVm::new_stream() {
   const uint32_t id = next_context_++;
-  if (auto created = invoke("proxy_on_context_create", {i32(id), i32(kRootContext)}); !created) {
+  if (auto created = invoke(Callback::ContextCreate, {u32(id), u32(kRootContext)}); !created) {
     return created.error();
   }
   return std::unique_ptr<Stream>(new Stream(*this, id));
 }
 
 Result<void> ProxyWasmVm::tick() {
-  if (auto ticked = invoke("proxy_on_tick", {i32(kRootContext)}); !ticked) return ticked.error();
+  if (auto ticked = invoke(Callback::Tick, {u32(kRootContext)}); !ticked) return ticked.error();
   return {};
 }
 
 // The stream's parts are the call's for the duration of one callback.
-Result<uint32_t> ProxyWasmVm::Stream::run(const char* callback, std::vector<Value> args) {
+Result<uint32_t> ProxyWasmVm::Stream::run(Callback callback, std::initializer_list<uint32_t> args) {
   ProxyWasmCall& call = *vm_.call_;
   call.request_headers = &request_headers;
   call.request_trailers = &request_trailers;
@@ -107,7 +151,7 @@ Result<uint32_t> ProxyWasmVm::Stream::run(const char* callback, std::vector<Valu
   call.response_body = &response_body;
   call.local_response = &local_response;
   call.effective_context = id_;
-  auto result = vm_.invoke(callback, std::move(args));
+  auto result = vm_.invoke(callback, args);
   call.request_headers = call.request_trailers = call.response_headers = call.response_trailers = nullptr;
   call.request_body = call.response_body = nullptr;
   call.local_response = nullptr;
@@ -124,28 +168,28 @@ uint32_t pairs(const HeaderMap& map) { return static_cast<uint32_t>(map.size());
 }  // namespace
 
 Result<Action> ProxyWasmVm::Stream::on_request_headers(bool end_of_stream) {
-  return action(run("proxy_on_request_headers", {i32(id_), i32(pairs(request_headers)), i32(end_of_stream)}));
+  return action(run(Callback::RequestHeaders, {u32(id_), u32(pairs(request_headers)), u32(end_of_stream)}));
 }
 
 Result<Action> ProxyWasmVm::Stream::on_request_body(bool end_of_stream) {
   return action(
-      run("proxy_on_request_body", {i32(id_), i32(static_cast<uint32_t>(request_body.size())), i32(end_of_stream)}));
+      run(Callback::RequestBody, {u32(id_), u32(static_cast<uint32_t>(request_body.size())), u32(end_of_stream)}));
 }
 
 Result<Action> ProxyWasmVm::Stream::on_response_headers(bool end_of_stream) {
-  return action(run("proxy_on_response_headers", {i32(id_), i32(pairs(response_headers)), i32(end_of_stream)}));
+  return action(run(Callback::ResponseHeaders, {u32(id_), u32(pairs(response_headers)), u32(end_of_stream)}));
 }
 
 Result<Action> ProxyWasmVm::Stream::on_response_body(bool end_of_stream) {
   return action(
-      run("proxy_on_response_body", {i32(id_), i32(static_cast<uint32_t>(response_body.size())), i32(end_of_stream)}));
+      run(Callback::ResponseBody, {u32(id_), u32(static_cast<uint32_t>(response_body.size())), u32(end_of_stream)}));
 }
 
 Result<void> ProxyWasmVm::Stream::finish() {
   if (finished_) return {};
   finished_ = true;
-  for (const char* callback : {"proxy_on_log", "proxy_on_done", "proxy_on_delete"}) {
-    if (auto ran = run(callback, {i32(id_)}); !ran) return ran.error();
+  for (Callback callback : {Callback::Log, Callback::Done, Callback::Delete}) {
+    if (auto ran = run(callback, {u32(id_)}); !ran) return ran.error();
   }
   return {};
 }

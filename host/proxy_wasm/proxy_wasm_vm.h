@@ -9,8 +9,10 @@
 // proxy's worker owns its VM.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,13 +71,28 @@ class ProxyWasmVm {
   uint64_t memory_bytes() const { return filter_.memory().size(); }
 
  private:
+  // The filter's exports the host calls, resolved once when the VM starts.
+  enum class Callback {
+    Initialize, Start, ContextCreate, VmStart, Configure, Tick,
+    RequestHeaders, RequestBody, ResponseHeaders, ResponseBody, Log, Done, Delete,
+    Count
+  };
+  static const char* name(Callback callback);
+
   ProxyWasmVm(std::unique_ptr<Store> store, Instance filter, ProxyWasmConfig config);
+  bool exports(Callback callback) const { return callbacks_[static_cast<size_t>(callback)].has_value(); }
   // Calls `callback` if the filter exports it; its i32 result, or 0 when it
   // has none or is not exported.
-  Result<uint32_t> invoke(const char* callback, std::vector<Value> args);
+  Result<uint32_t> invoke(Callback callback, std::initializer_list<uint32_t> args);
 
   std::unique_ptr<Store> store_;
   Instance filter_;
+  struct ResolvedCallback {
+    Extern func;
+    bool has_result;
+  };
+  std::array<std::optional<ResolvedCallback>, static_cast<size_t>(Callback::Count)> callbacks_;
+  std::string type_error_;  // the first callback exported with the wrong type
   Limits limits_;
   std::shared_ptr<ProxyWasmCall> call_;
   uint32_t next_context_ = 2;  // 1 is the root
@@ -106,7 +123,7 @@ class ProxyWasmVm::Stream {
  private:
   friend class ProxyWasmVm;
   Stream(ProxyWasmVm& vm, uint32_t id) : vm_(vm), id_(id) {}
-  Result<uint32_t> run(const char* callback, std::vector<Value> args);
+  Result<uint32_t> run(Callback callback, std::initializer_list<uint32_t> args);
 
   ProxyWasmVm& vm_;
   uint32_t id_;

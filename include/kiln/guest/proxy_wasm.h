@@ -124,6 +124,13 @@ static inline void proxy_wasm_log(proxy_log_level_t level, const char* message) 
   proxy_log(level, message, strlen(message));
 }
 
+/* Whether the proxy keeps lines at `level`: check before formatting one, so
+ * a line nobody reads costs one host call, not a format and a copy. */
+static inline int proxy_wasm_log_enabled(proxy_log_level_t level) {
+  uint32_t current = PROXY_LOG_TRACE;
+  return proxy_get_log_level(&current) != PROXY_OK || (uint32_t)level >= current;
+}
+
 /* The value of header `name` in `map`, malloc'ed and NUL-terminated (free
  * it), or NULL when the map has no such header. */
 static inline char* proxy_wasm_get_header(proxy_map_type_t map, const char* name) {
