@@ -132,11 +132,11 @@ bool filter_response(TSHttpTxn txn, Transaction& state) {
   } else if (state.stream) {
     std::lock_guard lock(state.vm->mutex);
     if (!state.vm->vm().broken()) {
-      state.stream->response_headers = kiln::ats::read_response_headers(buffer, header);
+      kiln::ats::TsResponseHeaders headers(buffer, header);
+      state.stream->response_headers_in_place = &headers;
       auto action = state.stream->on_response_headers(false);
-      if (action) {
-        kiln::ats::apply_response_headers(buffer, header, state.stream->response_headers);
-      } else {
+      state.stream->response_headers_in_place = nullptr;
+      if (!action) {
         TSError("[kiln] %s: proxy_on_response_headers failed: %s", state.generation->name().c_str(), action.error().message.c_str());
         ok = false;
       }
@@ -282,14 +282,16 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
       failure = stream.error().message;
     } else {
       state->stream = std::move(*stream);
-      HeaderMap& headers = state->stream->request_headers;
-      headers = kiln::ats::read_request_headers(request->requestBufp, request->requestHdrp);
-      if (auto action = state->stream->on_request_headers(!kiln::ats::request_has_body(headers)); !action) {
+      // The filter works on Traffic Server's request in place.
+      kiln::ats::TsRequestHeaders headers(request->requestBufp, request->requestHdrp);
+      state->stream->request_headers_in_place = &headers;
+      auto action =
+          state->stream->on_request_headers(!kiln::ats::request_has_body(request->requestBufp, request->requestHdrp));
+      state->stream->request_headers_in_place = nullptr;
+      if (!action) {
         failure = action.error().message;
       } else if (state->stream->local_response) {
         answer_locally(txn, *state, *state->stream->local_response);
-      } else {
-        kiln::ats::apply_request_headers(request->requestBufp, request->requestHdrp, headers);
       }
     }
     state->vm->account_memory();

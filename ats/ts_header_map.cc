@@ -160,7 +160,7 @@ HeaderMap read_response_headers(TSMBuffer buffer, TSMLoc header) {
   return map;
 }
 
-void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map) {
+void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map, bool fields) {
   const std::string* status = pseudo(map, ":status");
   const int code = status ? std::atoi(status->c_str()) : 0;
   if (code >= 100 && code <= 999 && code != static_cast<int>(TSHttpHdrStatusGet(buffer, header))) {
@@ -170,7 +170,7 @@ void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& ma
       TSHttpHdrReasonSet(buffer, header, reason, static_cast<int>(std::strlen(reason)));
     }
   }
-  apply_fields(buffer, header, map);
+  if (fields) apply_fields(buffer, header, map);
 }
 
 void append_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& fields) {
@@ -179,12 +179,122 @@ void append_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& fields) {
   }
 }
 
-bool request_has_body(const HeaderMap& request) {
-  for (const auto& [name, value] : request) {
-    if (strcasecmp(name.c_str(), "transfer-encoding") == 0) return true;
-    if (strcasecmp(name.c_str(), "content-length") == 0 && value != "0" && !value.empty()) return true;
+// ---- in place ---------------------------------------------------------------
+
+namespace {
+
+constexpr int kRequestPseudoHeaders = 4;  // :method, :scheme, :authority, :path
+
+bool is_pseudo_name(std::string_view name) { return !name.empty() && name.front() == ':'; }
+
+// The first field named `name`, or TS_NULL_MLOC (release it).
+TSMLoc find_field(TSMBuffer buffer, TSMLoc header, std::string_view name) {
+  return TSMimeHdrFieldFind(buffer, header, name.data(), static_cast<int>(name.size()));
+}
+
+std::optional<std::string> field_value(TSMBuffer buffer, TSMLoc header, std::string_view name) {
+  TSMLoc field = find_field(buffer, header, name);
+  if (field == TS_NULL_MLOC) return std::nullopt;
+  int length = 0;
+  const char* value = TSMimeHdrFieldValueStringGet(buffer, header, field, -1, &length);
+  std::string copy(view(value, length));
+  TSHandleMLocRelease(buffer, header, field);
+  return copy;
+}
+
+// Sets the first field named `name` and drops its duplicates; appends one
+// when there is none.
+void replace_field(TSMBuffer buffer, TSMLoc header, std::string_view name, std::string_view value) {
+  TSMLoc field = find_field(buffer, header, name);
+  if (field == TS_NULL_MLOC) {
+    append_field(buffer, header, std::string(name), std::string(value));
+    return;
   }
-  return false;
+  TSMimeHdrFieldValueStringSet(buffer, header, field, -1, value.data(), static_cast<int>(value.size()));
+  for (TSMLoc dup = TSMimeHdrFieldNextDup(buffer, header, field); dup != TS_NULL_MLOC;) {
+    TSMLoc next = TSMimeHdrFieldNextDup(buffer, header, dup);
+    TSMimeHdrFieldDestroy(buffer, header, dup);
+    TSHandleMLocRelease(buffer, header, dup);
+    dup = next;
+  }
+  TSHandleMLocRelease(buffer, header, field);
+}
+
+void remove_fields(TSMBuffer buffer, TSMLoc header, std::string_view name) {
+  for (TSMLoc field = find_field(buffer, header, name); field != TS_NULL_MLOC; field = find_field(buffer, header, name)) {
+    TSMimeHdrFieldDestroy(buffer, header, field);
+    TSHandleMLocRelease(buffer, header, field);
+  }
+}
+
+}  // namespace
+
+size_t TsRequestHeaders::count() const {
+  return static_cast<size_t>(TSMimeHdrFieldsCount(buffer_, header_) + kRequestPseudoHeaders);
+}
+
+std::optional<std::string> TsRequestHeaders::get(std::string_view name) const {
+  if (!is_pseudo_name(name)) return field_value(buffer_, header_, name);
+  for (auto& [key, value] : read_request_headers(buffer_, header_)) {
+    if (key == name) return std::move(value);
+    if (!is_pseudo_name(key)) break;
+  }
+  return std::nullopt;
+}
+
+void TsRequestHeaders::add(std::string_view name, std::string_view value) {
+  if (is_pseudo_name(name)) return replace(name, value);  // a request has one of each
+  append_field(buffer_, header_, std::string(name), std::string(value));
+}
+
+void TsRequestHeaders::replace(std::string_view name, std::string_view value) {
+  if (name == ":authority") return replace_field(buffer_, header_, "Host", value);
+  if (!is_pseudo_name(name)) return replace_field(buffer_, header_, name, value);
+  HeaderMap map = read_request_headers(buffer_, header_);
+  for (auto& [key, old] : map) {
+    if (key == name) old = std::string(value);
+  }
+  apply_request_headers(buffer_, header_, map);  // :method and :path; :scheme stays
+}
+
+void TsRequestHeaders::remove(std::string_view name) {
+  if (!is_pseudo_name(name)) remove_fields(buffer_, header_, name);  // a request keeps its line
+}
+
+HeaderMap TsRequestHeaders::pairs() const { return read_request_headers(buffer_, header_); }
+
+void TsRequestHeaders::set_pairs(HeaderMap pairs) { apply_request_headers(buffer_, header_, pairs); }
+
+size_t TsResponseHeaders::count() const { return static_cast<size_t>(TSMimeHdrFieldsCount(buffer_, header_) + 1); }
+
+std::optional<std::string> TsResponseHeaders::get(std::string_view name) const {
+  if (name == ":status") return std::to_string(static_cast<int>(TSHttpHdrStatusGet(buffer_, header_)));
+  if (is_pseudo_name(name)) return std::nullopt;
+  return field_value(buffer_, header_, name);
+}
+
+void TsResponseHeaders::add(std::string_view name, std::string_view value) {
+  if (is_pseudo_name(name)) return replace(name, value);
+  append_field(buffer_, header_, std::string(name), std::string(value));
+}
+
+void TsResponseHeaders::replace(std::string_view name, std::string_view value) {
+  if (name == ":status") return apply_response_headers(buffer_, header_, {{":status", std::string(value)}}, false);
+  if (!is_pseudo_name(name)) replace_field(buffer_, header_, name, value);
+}
+
+void TsResponseHeaders::remove(std::string_view name) {
+  if (!is_pseudo_name(name)) remove_fields(buffer_, header_, name);
+}
+
+HeaderMap TsResponseHeaders::pairs() const { return read_response_headers(buffer_, header_); }
+
+void TsResponseHeaders::set_pairs(HeaderMap pairs) { apply_response_headers(buffer_, header_, pairs); }
+
+bool request_has_body(TSMBuffer buffer, TSMLoc header) {
+  if (auto chunked = field_value(buffer, header, TS_MIME_FIELD_TRANSFER_ENCODING)) return true;
+  auto length = field_value(buffer, header, TS_MIME_FIELD_CONTENT_LENGTH);
+  return length && !length->empty() && *length != "0";
 }
 
 }  // namespace kiln::ats

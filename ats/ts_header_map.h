@@ -1,4 +1,7 @@
-// Traffic Server's headers as proxy-wasm header maps, and back.
+// Traffic Server's headers as proxy-wasm header maps: in place (the
+// TsRequestHeaders and TsResponseHeaders views a filter works on
+// directly), or copied out and written back (read_* and apply_*, which the
+// views use for the whole-map calls).
 //
 // A request map starts with the pseudo-headers Envoy gives filters
 // (:method, :scheme, :authority, :path), a response map with :status; the
@@ -17,18 +20,56 @@
 namespace kiln::ats {
 
 using host::proxy_wasm::HeaderMap;
+using host::proxy_wasm::HeaderMapAccess;
+
+// A request's headers in place: :method, :scheme, :authority and :path
+// read and change the request line and Host; the other names are Traffic
+// Server's fields (found without case, as it finds them).
+class TsRequestHeaders final : public HeaderMapAccess {
+ public:
+  TsRequestHeaders(TSMBuffer buffer, TSMLoc header) : buffer_(buffer), header_(header) {}
+  size_t count() const override;
+  std::optional<std::string> get(std::string_view name) const override;
+  void add(std::string_view name, std::string_view value) override;
+  void replace(std::string_view name, std::string_view value) override;
+  void remove(std::string_view name) override;
+  HeaderMap pairs() const override;
+  void set_pairs(HeaderMap pairs) override;
+
+ private:
+  TSMBuffer buffer_;
+  TSMLoc header_;
+};
+
+// A response's headers in place: :status is the status line's code.
+class TsResponseHeaders final : public HeaderMapAccess {
+ public:
+  TsResponseHeaders(TSMBuffer buffer, TSMLoc header) : buffer_(buffer), header_(header) {}
+  size_t count() const override;
+  std::optional<std::string> get(std::string_view name) const override;
+  void add(std::string_view name, std::string_view value) override;
+  void replace(std::string_view name, std::string_view value) override;
+  void remove(std::string_view name) override;
+  HeaderMap pairs() const override;
+  void set_pairs(HeaderMap pairs) override;
+
+ private:
+  TSMBuffer buffer_;
+  TSMLoc header_;
+};
 
 HeaderMap read_request_headers(TSMBuffer buffer, TSMLoc header);
 void apply_request_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map);
 
 HeaderMap read_response_headers(TSMBuffer buffer, TSMLoc header);
-void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map);
+// fields false: the status line only.
+void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map, bool fields = true);
 
 // Appends `fields` to the header (a local response's headers).
 void append_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& fields);
 
 // Whether the request carries a body (Content-Length above 0, or chunked):
 // proxy_on_request_headers' end_of_stream is its opposite.
-bool request_has_body(const HeaderMap& request);
+bool request_has_body(TSMBuffer buffer, TSMLoc header);
 
 }  // namespace kiln::ats

@@ -65,7 +65,7 @@ Status write_out(HostContext& context, ProxyWasmCall& call, std::string_view byt
   return Status::Ok;
 }
 
-HeaderMap* map_of(ProxyWasmCall& call, uint32_t type) {
+HeaderMapAccess* map_of(ProxyWasmCall& call, uint32_t type) {
   switch (static_cast<MapType>(type)) {
     case MapType::RequestHeaders: return call.request_headers;
     case MapType::RequestTrailers: return call.request_trailers;
@@ -83,10 +83,6 @@ std::string* buffer_of(ProxyWasmCall& call, uint32_t type) {
     case BufferType::PluginConfiguration: return &call.plugin_configuration;
   }
   return nullptr;
-}
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // ---- the host functions ----------------------------------------------------
@@ -140,7 +136,7 @@ std::optional<std::string> stream_property(ProxyWasmCall& call, std::string_view
   static constexpr std::pair<std::string_view, std::string_view> kRequest[] = {
       {"request.path", ":path"}, {"request.method", ":method"}, {"request.host", ":authority"},
       {"request.scheme", ":scheme"}};
-  const HeaderMap* map = nullptr;
+  const HeaderMapAccess* map = nullptr;
   std::string_view pseudo;
   for (const auto& [name, header] : kRequest) {
     if (key == name) {
@@ -153,10 +149,7 @@ std::optional<std::string> stream_property(ProxyWasmCall& call, std::string_view
     pseudo = ":status";
   }
   if (!map) return std::nullopt;
-  for (const auto& [name, value] : *map) {
-    if (name == pseudo) return value;
-  }
-  return std::nullopt;
+  return map->get(pseudo);
 }
 
 Status get_property(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
@@ -182,71 +175,63 @@ Status set_property(HostContext& context, ProxyWasmCall& call, std::span<const V
 }
 
 Status get_map_pairs(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
-  HeaderMap* map = map_of(call, u32(args[0]));
+  HeaderMapAccess* map = map_of(call, u32(args[0]));
   if (!map) return Status::BadArgument;
-  return write_out(context, call, serialize_pairs(*map), u32(args[1]), u32(args[2]));
+  return write_out(context, call, serialize_pairs(map->pairs()), u32(args[1]), u32(args[2]));
 }
 
 Status set_map_pairs(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
-  HeaderMap* map = map_of(call, u32(args[0]));
+  HeaderMapAccess* map = map_of(call, u32(args[0]));
   if (!map) return Status::BadArgument;
   auto bytes = read_string(context, u32(args[1]), u32(args[2]));
   if (!bytes) return Status::InvalidMemoryAccess;
   auto pairs = parse_pairs(*bytes);
   if (!pairs) return Status::ParseFailure;
-  *map = std::move(*pairs);
+  map->set_pairs(std::move(*pairs));
   return Status::Ok;
 }
 
 Status get_map_value(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
-  HeaderMap* map = map_of(call, u32(args[0]));
+  HeaderMapAccess* map = map_of(call, u32(args[0]));
   if (!map) return Status::BadArgument;
   auto name = read_string(context, u32(args[1]), u32(args[2]));
   if (!name) return Status::InvalidMemoryAccess;
-  auto found = std::find_if(map->begin(), map->end(), [&](const auto& pair) { return same_name(pair.first, *name); });
-  if (found == map->end()) return Status::NotFound;
-  std::string value = found->second;  // the allocation below runs the filter
-  return write_out(context, call, value, u32(args[3]), u32(args[4]));
+  // A copy: the allocation below runs the filter.
+  std::optional<std::string> value = map->get(*name);
+  if (!value) return Status::NotFound;
+  return write_out(context, call, *value, u32(args[3]), u32(args[4]));
 }
 
 enum class Edit { Add, Replace };
 
 template <Edit edit>
 Status put_map_value(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
-  HeaderMap* map = map_of(call, u32(args[0]));
+  HeaderMapAccess* map = map_of(call, u32(args[0]));
   if (!map) return Status::BadArgument;
   auto name = read_string(context, u32(args[1]), u32(args[2]));
   auto value = read_string(context, u32(args[3]), u32(args[4]));
   if (!name || !value) return Status::InvalidMemoryAccess;
   if (edit == Edit::Replace) {
-    auto found = std::find_if(map->begin(), map->end(), [&](const auto& pair) { return same_name(pair.first, *name); });
-    if (found != map->end()) {
-      found->second = std::string(*value);
-      // Replacing leaves one value for the name.
-      map->erase(std::remove_if(std::next(found), map->end(),
-                                [&](const auto& pair) { return same_name(pair.first, *name); }),
-                 map->end());
-      return Status::Ok;
-    }
+    map->replace(*name, *value);
+  } else {
+    map->add(*name, *value);
   }
-  map->emplace_back(std::string(*name), std::string(*value));
   return Status::Ok;
 }
 
 Status remove_map_value(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
-  HeaderMap* map = map_of(call, u32(args[0]));
+  HeaderMapAccess* map = map_of(call, u32(args[0]));
   if (!map) return Status::BadArgument;
   auto name = read_string(context, u32(args[1]), u32(args[2]));
   if (!name) return Status::InvalidMemoryAccess;
-  map->erase(std::remove_if(map->begin(), map->end(), [&](const auto& pair) { return same_name(pair.first, *name); }),
-             map->end());
+  map->remove(*name);
   return Status::Ok;
 }
 
 Status get_map_size(HostContext& context, ProxyWasmCall& call, std::span<const Value> args) {
-  HeaderMap* map = map_of(call, u32(args[0]));
+  HeaderMapAccess* map = map_of(call, u32(args[0]));
   if (!map) return Status::BadArgument;
-  return GuestMemory(context.memory()).store<uint32_t>(u32(args[1]), static_cast<uint32_t>(serialize_pairs(*map).size()))
+  return GuestMemory(context.memory()).store<uint32_t>(u32(args[1]), static_cast<uint32_t>(serialize_pairs(map->pairs()).size()))
              ? Status::Ok
              : Status::InvalidMemoryAccess;
 }

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/proxy_wasm/header_map_access.h"
 #include "kiln/instance.h"
 #include "kiln/typed_func.h"
 
@@ -70,9 +71,6 @@ enum class LogLevel : uint32_t { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error
 
 enum class MetricType : uint32_t { Counter = 0, Gauge = 1, Histogram = 2 };
 
-// HTTP header maps keep their order; names are compared without case, as
-// HTTP says, and stored as given.
-using HeaderMap = std::vector<std::pair<std::string, std::string>>;
 
 // Data every VM of a proxy shares (the ABI's shared data): a value per key
 // with a compare-and-swap token that changes on every write. Thread-safe.
@@ -148,10 +146,10 @@ struct ProxyWasmCall {
   uint32_t effective_context = 0;
 
   // The current stream's parts (null outside a stream callback).
-  HeaderMap* request_headers = nullptr;
-  HeaderMap* request_trailers = nullptr;
-  HeaderMap* response_headers = nullptr;
-  HeaderMap* response_trailers = nullptr;
+  HeaderMapAccess* request_headers = nullptr;
+  HeaderMapAccess* request_trailers = nullptr;
+  HeaderMapAccess* response_headers = nullptr;
+  HeaderMapAccess* response_trailers = nullptr;
   std::string* request_body = nullptr;
   std::string* response_body = nullptr;
   std::optional<LocalResponse>* local_response = nullptr;

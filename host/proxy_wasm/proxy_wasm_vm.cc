@@ -143,10 +143,12 @@ Result<void> ProxyWasmVm::tick() {
 // The stream's parts are the call's for the duration of one callback.
 Result<uint32_t> ProxyWasmVm::Stream::run(Callback callback, std::initializer_list<uint32_t> args) {
   ProxyWasmCall& call = *vm_.call_;
-  call.request_headers = &request_headers;
-  call.request_trailers = &request_trailers;
-  call.response_headers = &response_headers;
-  call.response_trailers = &response_trailers;
+  VectorHeaderMap request(request_headers), request_tail(request_trailers), response(response_headers),
+      response_tail(response_trailers);
+  call.request_headers = request_headers_in_place ? request_headers_in_place : &request;
+  call.request_trailers = &request_tail;
+  call.response_headers = response_headers_in_place ? response_headers_in_place : &response;
+  call.response_trailers = &response_tail;
   call.request_body = &request_body;
   call.response_body = &response_body;
   call.local_response = &local_response;
@@ -164,11 +166,13 @@ Result<Action> action(Result<uint32_t> result) {
   return *result == static_cast<uint32_t>(Action::Pause) ? Action::Pause : Action::Continue;
 }
 
-uint32_t pairs(const HeaderMap& map) { return static_cast<uint32_t>(map.size()); }
+uint32_t pairs(const HeaderMap& map, const HeaderMapAccess* in_place) {
+  return static_cast<uint32_t>(in_place ? in_place->count() : map.size());
+}
 }  // namespace
 
 Result<Action> ProxyWasmVm::Stream::on_request_headers(bool end_of_stream) {
-  return action(run(Callback::RequestHeaders, {u32(id_), u32(pairs(request_headers)), u32(end_of_stream)}));
+  return action(run(Callback::RequestHeaders, {u32(id_), u32(pairs(request_headers, request_headers_in_place)), u32(end_of_stream)}));
 }
 
 Result<Action> ProxyWasmVm::Stream::on_request_body(bool end_of_stream) {
@@ -177,7 +181,7 @@ Result<Action> ProxyWasmVm::Stream::on_request_body(bool end_of_stream) {
 }
 
 Result<Action> ProxyWasmVm::Stream::on_response_headers(bool end_of_stream) {
-  return action(run(Callback::ResponseHeaders, {u32(id_), u32(pairs(response_headers)), u32(end_of_stream)}));
+  return action(run(Callback::ResponseHeaders, {u32(id_), u32(pairs(response_headers, response_headers_in_place)), u32(end_of_stream)}));
 }
 
 Result<Action> ProxyWasmVm::Stream::on_response_body(bool end_of_stream) {

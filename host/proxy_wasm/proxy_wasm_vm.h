@@ -105,6 +105,11 @@ class ProxyWasmVm {
 class ProxyWasmVm::Stream {
  public:
   HeaderMap request_headers, request_trailers, response_headers, response_trailers;
+  // A proxy's own headers, used in place of the maps above when set (as
+  // kiln_ats.so hands over Traffic Server's): the filter reads and changes
+  // them directly, with no copy to read back.
+  HeaderMapAccess* request_headers_in_place = nullptr;
+  HeaderMapAccess* response_headers_in_place = nullptr;
   std::string request_body, response_body;
   // Set when the filter called proxy_send_local_response.
   std::optional<LocalResponse> local_response;
