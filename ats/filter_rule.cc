@@ -109,6 +109,13 @@ Result<std::shared_ptr<FilterGeneration>> FilterGeneration::load(const FilterOpt
   auto module = Module::from_file(*engine, options.module_path);
   if (!module) return module.error();
 
+  for (const char* body : {"proxy_on_request_body", "proxy_on_response_body"}) {
+    if (module->info().find_export(body) && reports->log) {
+      reports->log(options.name, {host::proxy_wasm::LogLevel::Warn,
+                                  std::string("the filter exports ") + body +
+                                      ", which kiln_ats.so does not call: bodies pass through unfiltered"});
+    }
+  }
   std::shared_ptr<FilterGeneration> generation(new FilterGeneration(std::move(*module), std::move(config), reports));
   if (auto check = generation->start_vm(); !check) return check.error();
   return generation;

@@ -189,6 +189,14 @@ TEST_P(ProxyWasm, AModuleThatIsNotAFilterIsRefused) {
   EXPECT_NE(vm.error().message.find("proxy_abi_version_0_2_1"), std::string::npos) << vm.error().message;
 }
 
+TEST_P(ProxyWasm, ACallbackExportedWithTheWrongTypeIsRefusedAtStart) {
+  auto vm = ProxyWasmVm::start(load_guest("proxy_bad_callback_type"), ProxyWasmConfig{});
+  ASSERT_FALSE(vm);
+  EXPECT_EQ(vm.error().kind, kiln::ErrorKind::Contract);
+  EXPECT_NE(vm.error().message.find("proxy_on_request_headers"), std::string::npos) << vm.error().message;
+  EXPECT_NE(vm.error().message.find("3 i32 parameter"), std::string::npos) << vm.error().message;
+}
+
 TEST_P(ProxyWasm, EachCallbackRunsWithinTheConfiguredFuel) {
   ProxyWasmConfig config;
   config.limits.fuel = 1'000'000;
