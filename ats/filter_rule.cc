@@ -52,7 +52,13 @@ FilterVm::FilterVm(std::unique_ptr<ProxyWasmVm> vm, std::shared_ptr<const Filter
 }
 
 FilterVm::~FilterVm() {
+  if (stop_ticks_) stop_ticks_();
   if (reports_->vms_changed) reports_->vms_changed(-1, -static_cast<int64_t>(memory_bytes_));
+}
+
+void FilterVm::start_ticks(const std::shared_ptr<FilterVm>& self) {
+  const uint32_t period = vm_->tick_period_ms();
+  if (period > 0 && reports_->schedule_ticks) stop_ticks_ = reports_->schedule_ticks(self, period);
 }
 
 void FilterVm::account_memory() {
@@ -72,7 +78,9 @@ FilterGeneration::FilterGeneration(Module module, ProxyWasmConfig config, std::s
       serial_(g_next_serial.fetch_add(1)),
       has_response_callback_(module_.info().find_export("proxy_on_response_headers") != nullptr),
       has_end_callbacks_(module_.info().find_export("proxy_on_log") || module_.info().find_export("proxy_on_done") ||
-                         module_.info().find_export("proxy_on_delete")) {}
+                         module_.info().find_export("proxy_on_delete")),
+      has_request_body_callback_(module_.info().find_export("proxy_on_request_body") != nullptr),
+      has_response_body_callback_(module_.info().find_export("proxy_on_response_body") != nullptr) {}
 
 Result<std::shared_ptr<FilterGeneration>> FilterGeneration::load(const FilterOptions& options,
                                                                  std::shared_ptr<SharedData> shared,
@@ -109,13 +117,6 @@ Result<std::shared_ptr<FilterGeneration>> FilterGeneration::load(const FilterOpt
   auto module = Module::from_file(*engine, options.module_path);
   if (!module) return module.error();
 
-  for (const char* body : {"proxy_on_request_body", "proxy_on_response_body"}) {
-    if (module->info().find_export(body) && reports->log) {
-      reports->log(options.name, {host::proxy_wasm::LogLevel::Warn,
-                                  std::string("the filter exports ") + body +
-                                      ", which kiln_ats.so does not call: bodies pass through unfiltered"});
-    }
-  }
   std::shared_ptr<FilterGeneration> generation(new FilterGeneration(std::move(*module), std::move(config), reports));
   if (auto check = generation->start_vm(); !check) return check.error();
   return generation;
@@ -139,6 +140,7 @@ Result<std::shared_ptr<FilterVm>> FilterGeneration::vm_for_this_thread() {
     auto started = start_vm();
     if (!started) return started.error();
     slot = std::move(*started);
+    slot->start_ticks(slot);
   }
   remember(serial_, slot);
   return slot;

@@ -30,11 +30,15 @@
 
 namespace kiln::ats {
 
-// What a rule reports to its proxy: the filter's log lines, and changes
-// in how many VMs are alive and how much linear memory they hold.
+class FilterVm;
+
+// What a rule needs from its proxy: somewhere for the filter's log lines,
+// a count of the VMs alive and the linear memory they hold, and a timer
+// for the ticks a filter asks for (returning what stops it).
 struct FilterReports {
   std::function<void(const std::string& rule, const host::proxy_wasm::LogLine& line)> log;
   std::function<void(int64_t vms, int64_t memory_bytes)> vms_changed;
+  std::function<std::function<void()>(std::weak_ptr<FilterVm> vm, uint32_t period_ms)> schedule_ticks;
 };
 
 // A VM and the lock that gives it to one thread at a time.
@@ -51,8 +55,11 @@ class FilterVm {
   void account_memory();
   // A trapped VM is retired: no new stream starts on it.
   std::atomic<bool> retired{false};
+  // Starts the ticks the filter asked for when it started (its tick period).
+  void start_ticks(const std::shared_ptr<FilterVm>& self);
 
  private:
+  std::function<void()> stop_ticks_;
   std::unique_ptr<host::proxy_wasm::ProxyWasmVm> vm_;
   std::shared_ptr<const FilterReports> reports_;
   uint64_t memory_bytes_ = 0;
@@ -80,6 +87,8 @@ class FilterGeneration {
   // them a stream that needs no response callback ends in the remap step,
   // and the transaction carries no hooks of ours.
   bool has_end_callbacks() const { return has_end_callbacks_; }
+  bool has_request_body_callback() const { return has_request_body_callback_; }
+  bool has_response_body_callback() const { return has_response_body_callback_; }
 
  private:
   FilterGeneration(Module module, host::proxy_wasm::ProxyWasmConfig config,
@@ -93,6 +102,8 @@ class FilterGeneration {
   const uint64_t serial_;  // tells this generation apart in threads' caches
   bool has_response_callback_ = false;
   bool has_end_callbacks_ = false;
+  bool has_request_body_callback_ = false;
+  bool has_response_body_callback_ = false;
   std::mutex mutex_;
   std::unordered_map<std::thread::id, std::shared_ptr<FilterVm>> vms_;
 };

@@ -3,13 +3,14 @@
 //
 //   map http://a/ http://origin/ @plugin=kiln_ats.so @pparam=--module=/etc/filters/f.wasm [@pparam=...]
 //
-// On each request the rule's filter sees the request headers
-// (proxy_on_request_headers, in the remap step) and, if it exports
-// proxy_on_response_headers, the response headers before they are sent;
-// the stream ends in proxy_on_log/done/delete when the transaction closes.
-// A local response (proxy_send_local_response) answers the request without
+// On each request the rule's filter sees the request headers in place
+// (proxy_on_request_headers, in the remap step); if it exports them, the
+// whole request and response bodies (body transforms), the response headers
+// before they are sent, and log/done/delete when the transaction closes. A
+// local response (proxy_send_local_response) answers the request without
 // the origin. A filter that traps fails that request with 500 and a line in
-// the error log; its VM is replaced and the proxy carries on.
+// the error log; its VM is replaced and the proxy carries on. Ticks run on a
+// task thread at the period a filter set when its VM started.
 //
 // Reloading: `traffic_ctl config reload` after remap.config changed makes
 // new rules (new modules) while transactions in flight finish on the old
@@ -33,11 +34,13 @@
 #include <string>
 #include <vector>
 
+#include "ats/body_transform.h"
 #include "ats/filter_rule.h"
 #include "ats/ts_header_map.h"
 
 namespace {
 
+using kiln::ats::add_body_transform;
 using kiln::ats::FilterGeneration;
 using kiln::ats::FilterOptions;
 using kiln::ats::FilterReports;
@@ -148,9 +151,31 @@ bool filter_response(TSHttpTxn txn, Transaction& state) {
   return ok;
 }
 
+// proxy_on_request_body or _response_body on the whole body, from the
+// body's transform; the transform holds the transaction while it runs.
+kiln::ats::BodyFilter body_filter(std::shared_ptr<Transaction> state, bool request) {
+  return [state = std::move(state), request](std::string& body) {
+    std::lock_guard lock(state->vm->mutex);
+    if (!state->stream || state->vm->vm().broken()) return true;  // the stream ended: the body passes
+    ProxyWasmVm::Stream& stream = *state->stream;
+    std::string& slot = request ? stream.request_body : stream.response_body;
+    slot = std::move(body);
+    auto action = request ? stream.on_request_body(true) : stream.on_response_body(true);
+    body = std::move(slot);
+    state->vm->account_memory();
+    if (action) return true;
+    TSError("[kiln] %s: dropping the %s body: %s", state->generation->name().c_str(), request ? "request" : "response",
+            action.error().message.c_str());
+    TSStatIntIncrement(g_stats.failures, 1);
+    state->generation->retire(state->vm);
+    return false;
+  };
+}
+
 int on_transaction_event(TSCont, TSEvent event, void* data) {
   auto txn = static_cast<TSHttpTxn>(data);
-  auto* state = static_cast<Transaction*>(TSUserArgGet(txn, g_txn_arg));
+  auto* handle = static_cast<std::shared_ptr<Transaction>*>(TSUserArgGet(txn, g_txn_arg));
+  Transaction* state = handle ? handle->get() : nullptr;
   TSEvent next = TS_EVENT_HTTP_CONTINUE;
   if (state != nullptr && event == TS_EVENT_HTTP_SEND_RESPONSE_HDR) {
     if (!filter_response(txn, *state)) {
@@ -167,11 +192,55 @@ int on_transaction_event(TSCont, TSEvent event, void* data) {
           state->generation->retire(state->vm);
         }
       }
+      state->stream.reset();  // a body transform still running lets its body pass
     }
-    delete state;
+    delete handle;
   }
   TSHttpTxnReenable(txn, next);
   return 0;
+}
+
+// proxy_on_tick for one VM, on a task thread, every period the filter set
+// when it started. A tick that fails retires the VM (its thread starts a
+// new one); one whose VM is gone does nothing.
+struct Ticks {
+  std::weak_ptr<FilterVm> vm;
+  TSAction action = nullptr;
+};
+
+int on_tick(TSCont contp, TSEvent, void*) {
+  auto* ticks = static_cast<Ticks*>(TSContDataGet(contp));
+  if (ticks == nullptr) {  // stopped: this was the event that ends it
+    TSContDestroy(contp);
+    return 0;
+  }
+  auto vm = ticks->vm.lock();
+  if (!vm || vm->retired.load()) return 0;
+  std::lock_guard lock(vm->mutex);
+  if (vm->vm().broken()) return 0;
+  if (auto ticked = vm->vm().tick(); !ticked) {
+    TSError("[kiln] proxy_on_tick failed, the VM is replaced: %s", ticked.error().message.c_str());
+    vm->retired.store(true);
+  }
+  vm->account_memory();
+  return 0;
+}
+
+std::function<void()> schedule_ticks(std::weak_ptr<FilterVm> vm, uint32_t period_ms) {
+  TSCont contp = TSContCreate(on_tick, TSMutexCreate());
+  auto* ticks = new Ticks{std::move(vm)};
+  TSContDataSet(contp, ticks);
+  ticks->action = TSContScheduleEveryOnPool(contp, period_ms, TS_THREAD_POOL_TASK);
+  // Cancelled under the continuation's lock, so no tick is running or will
+  // run; the continuation then ends itself in one more (immediate) event.
+  return [contp, ticks] {
+    TSMutexLock(TSContMutexGet(contp));
+    TSActionCancel(ticks->action);
+    TSContDataSet(contp, nullptr);
+    TSMutexUnlock(TSContMutexGet(contp));
+    delete ticks;
+    TSContScheduleOnPool(contp, 0, TS_THREAD_POOL_TASK);
+  };
 }
 
 // Runs on a task thread: loading may compile a module.
@@ -230,6 +299,7 @@ TSReturnCode TSRemapInit(TSRemapInterface* api, char* error, int error_size) {
             if (bytes > 0) TSStatIntIncrement(g_stats.vm_memory_bytes, bytes);
             if (bytes < 0) TSStatIntDecrement(g_stats.vm_memory_bytes, -bytes);
           },
+      .schedule_ticks = schedule_ticks,
   });
   TSLifecycleHookAdd(TS_LIFECYCLE_MSG_HOOK, TSContCreate(on_message, nullptr));
   return TS_SUCCESS;
@@ -275,6 +345,7 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
     return TSREMAP_NO_REMAP;
   }
   state->vm = std::move(*vm);
+  const bool has_body = kiln::ats::request_has_body(request->requestBufp, request->requestHdrp);
   std::string failure;
   {
     std::lock_guard lock(state->vm->mutex);
@@ -285,8 +356,7 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
       // The filter works on Traffic Server's request in place.
       kiln::ats::TsRequestHeaders headers(request->requestBufp, request->requestHdrp);
       state->stream->request_headers_in_place = &headers;
-      auto action =
-          state->stream->on_request_headers(!kiln::ats::request_has_body(request->requestBufp, request->requestHdrp));
+      auto action = state->stream->on_request_headers(!has_body);
       state->stream->request_headers_in_place = nullptr;
       if (!action) {
         failure = action.error().message;
@@ -302,14 +372,21 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
     fail_request(txn, state->generation->name(), failure);
     return TSREMAP_NO_REMAP;
   }
-  if (!state->local && !state->generation->has_response_callback() && !state->generation->has_end_callbacks()) {
+  const FilterGeneration& generation = *state->generation;
+  const bool request_body = generation.has_request_body_callback() && has_body;
+  const bool response_body = generation.has_response_body_callback() && !state->local;
+  if (!state->local && !generation.has_response_callback() && !generation.has_end_callbacks() && !request_body &&
+      !response_body) {
     return TSREMAP_NO_REMAP;  // ~Transaction ends the stream: nothing of it runs later
   }
-  if (state->local || state->generation->has_response_callback()) {
+  std::shared_ptr<Transaction> shared(state.release());
+  if (request_body) add_body_transform(txn, TS_HTTP_REQUEST_TRANSFORM_HOOK, body_filter(shared, true));
+  if (response_body) add_body_transform(txn, TS_HTTP_RESPONSE_TRANSFORM_HOOK, body_filter(shared, false));
+  if (shared->local || generation.has_response_callback()) {
     TSHttpTxnHookAdd(txn, TS_HTTP_SEND_RESPONSE_HDR_HOOK, g_txn_hooks);
   }
   TSHttpTxnHookAdd(txn, TS_HTTP_TXN_CLOSE_HOOK, g_txn_hooks);
-  TSUserArgSet(txn, g_txn_arg, state.release());
+  TSUserArgSet(txn, g_txn_arg, new std::shared_ptr<Transaction>(std::move(shared)));
   return TSREMAP_NO_REMAP;
 }
 

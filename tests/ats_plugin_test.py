@@ -11,6 +11,8 @@ one remap rule per filter (tests/guests/proxy_*.c):
     past its deadline) fails its request with 500 and a log line saying
     why, and the next request succeeds;
   - the shared-data counter counts across requests;
+  - the lifecycle filter's properties, request body redaction (the origin
+    gets it), response body line, log at close, and ticks;
   - `traffic_ctl plugin msg kiln reload` swaps a changed module in while a
     request in flight finishes on the old one;
   - `traffic_ctl config reload` of a changed remap.config adds a rule;
@@ -51,6 +53,16 @@ class Origin(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self):
+        received = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = json.dumps({"body": received.decode(errors="replace"),
+                           "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def version_string(self):
         return "origin"
 
@@ -74,9 +86,9 @@ class Test:
                                                 os.path.join(self.work, "kiln-cache"),
                                                 " ".join("@pparam=" + p for p in params))).strip()
 
-    def get(self, host, path="/", headers=None):
+    def get(self, host, path="/", headers=None, method="GET", body=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.ats.port, timeout=30)
-        connection.request("GET", path, headers=dict({"Host": host}, **(headers or {})))
+        connection.request(method, path, body=body, headers=dict({"Host": host}, **(headers or {})))
         response = connection.getresponse()
         body = response.read().decode(errors="replace")
         connection.close()
@@ -106,6 +118,7 @@ class Test:
             self.rule("trap.test", guest("proxy_trap")),
             self.rule("count.test", guest("proxy_shared_counter")),
             self.rule("swap.test", swappable, "--name=swappable"),
+            self.rule("life.test", guest("proxy_lifecycle"), "--log-level=info"),
         ]
         self.ats = ats_sandbox.AtsSandbox(os.path.join(self.work, "ats"))
         self.ats.prepare(self.rules)
@@ -114,6 +127,7 @@ class Test:
             self.first_pid = self.ats.server_pid()
             self.filters()
             self.reloads()
+            self.ticks()
             self.statistics()
             self.check("traffic_server never restarted", self.first_pid and self.ats.server_pid() == self.first_pid,
                        "pid %s, then %s" % (self.first_pid, self.ats.server_pid()))
@@ -153,6 +167,20 @@ class Test:
 
         counts = [self.seen_by_origin("count.test")[1].get("x-request-count") for _ in range(3)]
         self.check("the shared-data counter counts", counts == ["1", "2", "3"], counts)
+
+        status, _, body = self.get("life.test")
+        seen = json.loads(body.split("\n<!-- kiln -->")[0]) if status == 200 else {}
+        self.check("properties reach the request (plugin name, method)",
+                   seen.get("x-plugin") == "proxy_lifecycle" and seen.get("x-method") == "GET", seen)
+        self.check("the response body callback appends its line", body.endswith("\n<!-- kiln -->"), body[-60:])
+        status, _, body = self.get("life.test", method="POST", body=b"a secret b",
+                                   headers={"Content-Type": "text/plain"})
+        echoed = json.loads(body.split("\n<!-- kiln -->")[0]).get("body") if status == 200 else None
+        self.check("the request body callback redacts what the origin gets", echoed == "a [redacted] b",
+                   (status, body[:200]))
+        self.check("proxy_on_log runs when the transaction closes",
+                   any("proxy_lifecycle: stream" in l and l.endswith("ended") for l in self.ats.diags().splitlines()),
+                   self.ats.diags()[-400:])
 
     def reloads(self):
         # A request in flight on the old module (the origin takes 2 s) ...
@@ -201,17 +229,26 @@ class Test:
         status, seen = self.seen_by_origin("add.test", headers={"User-Agent": "still-here"})
         self.check("the loaded rules carry on", seen.get("x-kiln-agent") == "still-here", (status, seen))
 
+    def ticks(self):
+        # The lifecycle filter asks for a tick a second when a VM starts (the
+        # reloads above made new ones): start them, wait, look.
+        self.get("life.test")
+        time.sleep(2.5)
+        status, _, body = self.get("life.test")
+        seen = json.loads(body.split("\n<!-- kiln -->")[0]) if status == 200 else {}
+        self.check("proxy_on_tick runs every second", status == 200 and int(seen.get("x-ticks", "0")) >= 2, seen)
+
     def statistics(self):
         # Traffic Server folds its threads' counts into the metrics every
         # few seconds: wait for them.
-        wanted = lambda m: (m["requests"] or 0) >= 14 and m["failures"] == 3 and (m["vms"] or 0) >= 1  # noqa: E731
+        wanted = lambda m: (m["requests"] or 0) >= 17 and m["failures"] == 3 and (m["vms"] or 0) >= 1  # noqa: E731
         deadline = time.monotonic() + 30
         while True:
             m = {name: self.ats.metric("plugin.kiln." + name) for name in ("requests", "failures", "vms", "vm_memory_bytes")}
             if wanted(m) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-        self.check("plugin.kiln.requests counts requests", (m["requests"] or 0) >= 14, m)
+        self.check("plugin.kiln.requests counts requests", (m["requests"] or 0) >= 17, m)
         self.check("plugin.kiln.failures counts the three failures", m["failures"] == 3, m)
         self.check("plugin.kiln.vms counts live VMs", (m["vms"] or 0) >= 1, m)
         self.check("plugin.kiln.vm_memory_bytes is their linear memory",

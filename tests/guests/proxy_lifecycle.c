@@ -1,5 +1,6 @@
 // proxy-wasm: the callbacks around the headers. vm-start asks for a tick
-// every second and each tick counts in shared data; the request body has
+// every second and each tick counts in shared data (requests carry the
+// count in x-ticks); the request body has
 // "secret" redacted; the response body gets a trailer line; the plugin's
 // name and the request's method (properties) go into request headers; log
 // records each stream's end.
@@ -34,6 +35,13 @@ uint32_t proxy_on_request_headers(uint32_t context_id, uint32_t headers, uint32_
   if (proxy_get_property("plugin_name", 11, &name, &size) == PROXY_OK) {
     proxy_add_header_map_value(PROXY_REQUEST_HEADERS, "x-plugin", 8, name, size);
     free(name);
+  }
+  // How many ticks there have been, once there was one.
+  char* count = NULL;
+  uint32_t cas = 0;
+  if (proxy_get_shared_data("ticks", 5, &count, &size, &cas) == PROXY_OK) {
+    proxy_add_header_map_value(PROXY_REQUEST_HEADERS, "x-ticks", 7, count, size);
+    free(count);
   }
   // A stream attribute, with its path segments NUL-separated as the ABI has them.
   if (proxy_get_property("request\0method", 14, &name, &size) == PROXY_OK) {
