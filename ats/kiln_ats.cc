@@ -110,6 +110,10 @@ void fail_request(TSHttpTxn txn, const std::string& rule, const std::string& why
 
 void answer_locally(TSHttpTxn txn, Transaction& state, kiln::host::proxy_wasm::LocalResponse& response) {
   TSStatIntIncrement(g_stats.local_responses, 1);
+  if (response.status < 100 || response.status > 599) {
+    TSError("[kiln] a filter answered with status %u; sending 500", response.status);
+    response.status = 500;
+  }
   TSHttpTxnStatusSet(txn, static_cast<TSHttpStatus>(response.status));
   if (!response.body.empty()) {
     const char* type = "text/plain";
@@ -131,7 +135,20 @@ bool filter_response(TSHttpTxn txn, Transaction& state) {
   if (TSHttpTxnClientRespGet(txn, &buffer, &header) != TS_SUCCESS) return true;
   bool ok = true;
   if (state.local) {
-    kiln::ats::append_fields(buffer, header, state.local_headers);
+    // Over the error response's own fields of those names (Content-Type);
+    // a name the filter gives twice keeps both values.
+    kiln::ats::TsResponseHeaders headers(buffer, header);
+    std::vector<std::string_view> placed;
+    for (const auto& field : state.local_headers) {
+      const std::string& name = field.first;
+      auto same = [&](std::string_view seen) { return kiln::host::proxy_wasm::same_header_name(seen, name); };
+      if (std::any_of(placed.begin(), placed.end(), same)) {
+        headers.add(name, field.second);
+      } else {
+        headers.replace(name, field.second);
+        placed.push_back(name);
+      }
+    }
   } else if (state.stream) {
     std::lock_guard lock(state.vm->mutex);
     if (!state.vm->vm().broken()) {
@@ -140,7 +157,8 @@ bool filter_response(TSHttpTxn txn, Transaction& state) {
       auto action = state.stream->on_response_headers(false);
       state.stream->response_headers_in_place = nullptr;
       if (!action) {
-        TSError("[kiln] %s: proxy_on_response_headers failed: %s", state.generation->name().c_str(), action.error().message.c_str());
+        TSError("[kiln] %s: failing the response with 500: %s", state.generation->name().c_str(),
+                action.error().message.c_str());
         ok = false;
       }
       state.vm->account_memory();

@@ -173,11 +173,6 @@ void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& ma
   if (fields) apply_fields(buffer, header, map);
 }
 
-void append_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& fields) {
-  for (const auto& [name, value] : fields) {
-    if (!name.empty() && name[0] != ':') append_field(buffer, header, name, value);
-  }
-}
 
 // ---- in place ---------------------------------------------------------------
 

@@ -65,9 +65,6 @@ HeaderMap read_response_headers(TSMBuffer buffer, TSMLoc header);
 // fields false: the status line only.
 void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map, bool fields = true);
 
-// Appends `fields` to the header (a local response's headers).
-void append_fields(TSMBuffer buffer, TSMLoc header, const HeaderMap& fields);
-
 // Whether the request carries a body (Content-Length above 0, or chunked):
 // proxy_on_request_headers' end_of_stream is its opposite.
 bool request_has_body(TSMBuffer buffer, TSMLoc header);

@@ -9,7 +9,8 @@ one remap rule per filter (tests/guests/proxy_*.c):
   - the response rewrite changes the headers the client gets;
   - a filter that traps (unreachable, a read outside its memory, a loop
     past its deadline) fails its request with 500 and a log line saying
-    why, and the next request succeeds;
+    why, and the next request succeeds; one trapping on the response
+    headers fails that response with 500;
   - the shared-data counter counts across requests;
   - the lifecycle filter's properties, request body redaction (the origin
     gets it), response body line, log at close, and ticks;
@@ -119,6 +120,7 @@ class Test:
             self.rule("count.test", guest("proxy_shared_counter")),
             self.rule("swap.test", swappable, "--name=swappable"),
             self.rule("life.test", guest("proxy_lifecycle"), "--log-level=info"),
+            self.rule("rtrap.test", guest("proxy_response_trap")),
         ]
         self.ats = ats_sandbox.AtsSandbox(os.path.join(self.work, "ats"))
         self.ats.prepare(self.rules)
@@ -160,6 +162,9 @@ class Test:
             status, seen = self.seen_by_origin("trap.test")
             self.check("and the next request succeeds", status == 200 and seen.get("x-survived") == "yes",
                        (status, seen))
+        status, _, _ = self.get("rtrap.test")
+        self.check("a filter trapping on the response fails it with 500", status == 500, status)
+        self.check("with a line in the log", "proxy_response_trap: failing the response with 500" in self.ats.diags())
         diags = self.ats.diags()
         for why in ("unreachable executed", "out of bounds", "deadline"):
             line = [l for l in diags.splitlines() if "proxy_trap: failing the request with 500" in l and why in l]
@@ -241,7 +246,7 @@ class Test:
     def statistics(self):
         # Traffic Server folds its threads' counts into the metrics every
         # few seconds: wait for them.
-        wanted = lambda m: (m["requests"] or 0) >= 17 and m["failures"] == 3 and (m["vms"] or 0) >= 1  # noqa: E731
+        wanted = lambda m: (m["requests"] or 0) >= 17 and m["failures"] == 4 and (m["vms"] or 0) >= 1  # noqa: E731
         deadline = time.monotonic() + 30
         while True:
             m = {name: self.ats.metric("plugin.kiln." + name) for name in ("requests", "failures", "vms", "vm_memory_bytes")}
@@ -249,7 +254,7 @@ class Test:
                 break
             time.sleep(0.5)
         self.check("plugin.kiln.requests counts requests", (m["requests"] or 0) >= 17, m)
-        self.check("plugin.kiln.failures counts the three failures", m["failures"] == 3, m)
+        self.check("plugin.kiln.failures counts the four failures", m["failures"] == 4, m)
         self.check("plugin.kiln.vms counts live VMs", (m["vms"] or 0) >= 1, m)
         self.check("plugin.kiln.vm_memory_bytes is their linear memory",
                    (m["vm_memory_bytes"] or 0) >= (m["vms"] or 1) * 65536, m)
