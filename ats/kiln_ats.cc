@@ -137,7 +137,7 @@ bool filter_response(TSHttpTxn txn, Transaction& state) {
   if (state.local) {
     // Over the error response's own fields of those names (Content-Type);
     // a name the filter gives twice keeps both values.
-    kiln::ats::TsResponseHeaders headers(buffer, header);
+    kiln::ats::TsHeaders headers(kiln::ats::TsHeaders::Side::Response, buffer, header);
     std::vector<std::string_view> placed;
     for (const auto& field : state.local_headers) {
       const std::string& name = field.first;
@@ -152,7 +152,7 @@ bool filter_response(TSHttpTxn txn, Transaction& state) {
   } else if (state.stream) {
     std::lock_guard lock(state.vm->mutex);
     if (!state.vm->vm().broken()) {
-      kiln::ats::TsResponseHeaders headers(buffer, header);
+      kiln::ats::TsHeaders headers(kiln::ats::TsHeaders::Side::Response, buffer, header);
       state.stream->response_headers_in_place = &headers;
       auto action = state.stream->on_response_headers(false);
       state.stream->response_headers_in_place = nullptr;
@@ -372,7 +372,7 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
     } else {
       state->stream = std::move(*stream);
       // The filter works on Traffic Server's request in place.
-      kiln::ats::TsRequestHeaders headers(request->requestBufp, request->requestHdrp);
+      kiln::ats::TsHeaders headers(kiln::ats::TsHeaders::Side::Request, request->requestBufp, request->requestHdrp);
       state->stream->request_headers_in_place = &headers;
       auto action = state->stream->on_request_headers(!has_body);
       state->stream->request_headers_in_place = nullptr;

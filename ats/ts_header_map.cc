@@ -160,7 +160,7 @@ HeaderMap read_response_headers(TSMBuffer buffer, TSMLoc header) {
   return map;
 }
 
-void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map, bool fields) {
+void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map) {
   const std::string* status = pseudo(map, ":status");
   const int code = status ? std::atoi(status->c_str()) : 0;
   if (code >= 100 && code <= 999 && code != static_cast<int>(TSHttpHdrStatusGet(buffer, header))) {
@@ -170,15 +170,13 @@ void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& ma
       TSHttpHdrReasonSet(buffer, header, reason, static_cast<int>(std::strlen(reason)));
     }
   }
-  if (fields) apply_fields(buffer, header, map);
+  apply_fields(buffer, header, map);
 }
 
 
 // ---- in place ---------------------------------------------------------------
 
 namespace {
-
-constexpr int kRequestPseudoHeaders = 4;  // :method, :scheme, :authority, :path
 
 bool is_pseudo_name(std::string_view name) { return !name.empty() && name.front() == ':'; }
 
@@ -224,67 +222,49 @@ void remove_fields(TSMBuffer buffer, TSMLoc header, std::string_view name) {
 
 }  // namespace
 
-size_t TsRequestHeaders::count() const {
-  return static_cast<size_t>(TSMimeHdrFieldsCount(buffer_, header_) + kRequestPseudoHeaders);
+size_t TsHeaders::count() const {
+  return static_cast<size_t>(TSMimeHdrFieldsCount(buffer_, header_) + (side_ == Side::Request ? 4 : 1));
 }
 
-std::optional<std::string> TsRequestHeaders::get(std::string_view name) const {
+std::optional<std::string> TsHeaders::get(std::string_view name) const {
   if (!is_pseudo_name(name)) return field_value(buffer_, header_, name);
-  for (auto& [key, value] : read_request_headers(buffer_, header_)) {
+  for (auto& [key, value] : pairs()) {
     if (key == name) return std::move(value);
     if (!is_pseudo_name(key)) break;
   }
   return std::nullopt;
 }
 
-void TsRequestHeaders::add(std::string_view name, std::string_view value) {
-  if (is_pseudo_name(name)) return replace(name, value);  // a request has one of each
+void TsHeaders::add(std::string_view name, std::string_view value) {
+  if (is_pseudo_name(name)) return replace(name, value);  // a message has one of each
   append_field(buffer_, header_, std::string(name), std::string(value));
 }
 
-void TsRequestHeaders::replace(std::string_view name, std::string_view value) {
-  if (name == ":authority") return replace_field(buffer_, header_, "Host", value);
+void TsHeaders::replace(std::string_view name, std::string_view value) {
+  if (side_ == Side::Request && name == ":authority") return replace_field(buffer_, header_, "Host", value);
   if (!is_pseudo_name(name)) return replace_field(buffer_, header_, name, value);
-  HeaderMap map = read_request_headers(buffer_, header_);
+  HeaderMap map = pairs();
   for (auto& [key, old] : map) {
     if (key == name) old = std::string(value);
   }
-  apply_request_headers(buffer_, header_, map);  // :method and :path; :scheme stays
+  set_pairs(std::move(map));  // the request or status line; :scheme stays
 }
 
-void TsRequestHeaders::remove(std::string_view name) {
-  if (!is_pseudo_name(name)) remove_fields(buffer_, header_, name);  // a request keeps its line
+void TsHeaders::remove(std::string_view name) {
+  if (!is_pseudo_name(name)) remove_fields(buffer_, header_, name);  // a message keeps its first line
 }
 
-HeaderMap TsRequestHeaders::pairs() const { return read_request_headers(buffer_, header_); }
-
-void TsRequestHeaders::set_pairs(HeaderMap pairs) { apply_request_headers(buffer_, header_, pairs); }
-
-size_t TsResponseHeaders::count() const { return static_cast<size_t>(TSMimeHdrFieldsCount(buffer_, header_) + 1); }
-
-std::optional<std::string> TsResponseHeaders::get(std::string_view name) const {
-  if (name == ":status") return std::to_string(static_cast<int>(TSHttpHdrStatusGet(buffer_, header_)));
-  if (is_pseudo_name(name)) return std::nullopt;
-  return field_value(buffer_, header_, name);
+HeaderMap TsHeaders::pairs() const {
+  return side_ == Side::Request ? read_request_headers(buffer_, header_) : read_response_headers(buffer_, header_);
 }
 
-void TsResponseHeaders::add(std::string_view name, std::string_view value) {
-  if (is_pseudo_name(name)) return replace(name, value);
-  append_field(buffer_, header_, std::string(name), std::string(value));
+void TsHeaders::set_pairs(HeaderMap pairs) {
+  if (side_ == Side::Request) {
+    apply_request_headers(buffer_, header_, pairs);
+  } else {
+    apply_response_headers(buffer_, header_, pairs);
+  }
 }
-
-void TsResponseHeaders::replace(std::string_view name, std::string_view value) {
-  if (name == ":status") return apply_response_headers(buffer_, header_, {{":status", std::string(value)}}, false);
-  if (!is_pseudo_name(name)) replace_field(buffer_, header_, name, value);
-}
-
-void TsResponseHeaders::remove(std::string_view name) {
-  if (!is_pseudo_name(name)) remove_fields(buffer_, header_, name);
-}
-
-HeaderMap TsResponseHeaders::pairs() const { return read_response_headers(buffer_, header_); }
-
-void TsResponseHeaders::set_pairs(HeaderMap pairs) { apply_response_headers(buffer_, header_, pairs); }
 
 bool request_has_body(TSMBuffer buffer, TSMLoc header) {
   if (auto chunked = field_value(buffer, header, TS_MIME_FIELD_TRANSFER_ENCODING)) return true;

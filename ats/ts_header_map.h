@@ -1,7 +1,6 @@
-// Traffic Server's headers as proxy-wasm header maps: in place (the
-// TsRequestHeaders and TsResponseHeaders views a filter works on
-// directly), or copied out and written back (read_* and apply_*, which the
-// views use for the whole-map calls).
+// Traffic Server's headers as proxy-wasm header maps: in place (TsHeaders,
+// which a filter works on directly), or copied out and written back
+// (read_* and apply_*, which TsHeaders uses for the whole-map calls).
 //
 // A request map starts with the pseudo-headers Envoy gives filters
 // (:method, :scheme, :authority, :path), a response map with :status; the
@@ -22,12 +21,14 @@ namespace kiln::ats {
 using host::proxy_wasm::HeaderMap;
 using host::proxy_wasm::HeaderMapAccess;
 
-// A request's headers in place: :method, :scheme, :authority and :path
-// read and change the request line and Host; the other names are Traffic
-// Server's fields (found without case, as it finds them).
-class TsRequestHeaders final : public HeaderMapAccess {
+// A request's or a response's headers in place. For a request, :method,
+// :scheme, :authority and :path are its request line and Host; for a
+// response, :status is the status line's code. Other names are Traffic
+// Server's fields, found without case as it finds them.
+class TsHeaders final : public HeaderMapAccess {
  public:
-  TsRequestHeaders(TSMBuffer buffer, TSMLoc header) : buffer_(buffer), header_(header) {}
+  enum class Side { Request, Response };
+  TsHeaders(Side side, TSMBuffer buffer, TSMLoc header) : side_(side), buffer_(buffer), header_(header) {}
   size_t count() const override;
   std::optional<std::string> get(std::string_view name) const override;
   void add(std::string_view name, std::string_view value) override;
@@ -37,23 +38,7 @@ class TsRequestHeaders final : public HeaderMapAccess {
   void set_pairs(HeaderMap pairs) override;
 
  private:
-  TSMBuffer buffer_;
-  TSMLoc header_;
-};
-
-// A response's headers in place: :status is the status line's code.
-class TsResponseHeaders final : public HeaderMapAccess {
- public:
-  TsResponseHeaders(TSMBuffer buffer, TSMLoc header) : buffer_(buffer), header_(header) {}
-  size_t count() const override;
-  std::optional<std::string> get(std::string_view name) const override;
-  void add(std::string_view name, std::string_view value) override;
-  void replace(std::string_view name, std::string_view value) override;
-  void remove(std::string_view name) override;
-  HeaderMap pairs() const override;
-  void set_pairs(HeaderMap pairs) override;
-
- private:
+  Side side_;
   TSMBuffer buffer_;
   TSMLoc header_;
 };
@@ -62,8 +47,7 @@ HeaderMap read_request_headers(TSMBuffer buffer, TSMLoc header);
 void apply_request_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map);
 
 HeaderMap read_response_headers(TSMBuffer buffer, TSMLoc header);
-// fields false: the status line only.
-void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map, bool fields = true);
+void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& map);
 
 // Whether the request carries a body (Content-Length above 0, or chunked):
 // proxy_on_request_headers' end_of_stream is its opposite.
