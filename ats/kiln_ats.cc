@@ -218,6 +218,46 @@ int on_transaction_event(TSCont, TSEvent event, void* data) {
   return 0;
 }
 
+// A new stream and proxy_on_request_headers on the request in place; the
+// failure's message, or empty.
+std::string filter_request(TSHttpTxn txn, Transaction& state, TSRemapRequestInfo* request, bool has_body) {
+  std::string failure;
+  std::lock_guard lock(state.vm->mutex);
+  if (auto stream = state.vm->vm().new_stream(); !stream) {
+    failure = stream.error().message;
+  } else {
+    state.stream = std::move(*stream);
+    kiln::ats::TsHeaders headers(kiln::ats::TsHeaders::Side::Request, request->requestBufp, request->requestHdrp);
+    state.stream->request_headers_in_place = &headers;
+    auto action = state.stream->on_request_headers(!has_body);
+    state.stream->request_headers_in_place = nullptr;
+    if (!action) {
+      failure = action.error().message;
+    } else if (state.stream->local_response) {
+      answer_locally(txn, state, *state.stream->local_response);
+    }
+  }
+  state.vm->account_memory();
+  if (!failure.empty()) state.stream.reset();  // the VM broke: no more callbacks on it
+  return failure;
+}
+
+// Hooks what else of the filter must run for this transaction; with
+// nothing to run, the stream ends here (~Transaction).
+void hook_transaction(TSHttpTxn txn, std::unique_ptr<Transaction> state, bool has_body) {
+  const FilterGeneration& generation = *state->generation;
+  const bool request_body = generation.has_request_body_callback() && has_body;
+  const bool response_body = generation.has_response_body_callback() && !state->local;
+  const bool response_headers = state->local || generation.has_response_callback();
+  if (!response_headers && !generation.has_end_callbacks() && !request_body && !response_body) return;
+  std::shared_ptr<Transaction> shared(std::move(state));
+  if (request_body) add_body_transform(txn, TS_HTTP_REQUEST_TRANSFORM_HOOK, body_filter(shared, true));
+  if (response_body) add_body_transform(txn, TS_HTTP_RESPONSE_TRANSFORM_HOOK, body_filter(shared, false));
+  if (response_headers) TSHttpTxnHookAdd(txn, TS_HTTP_SEND_RESPONSE_HDR_HOOK, g_txn_hooks);
+  TSHttpTxnHookAdd(txn, TS_HTTP_TXN_CLOSE_HOOK, g_txn_hooks);
+  TSUserArgSet(txn, g_txn_arg, new std::shared_ptr<Transaction>(std::move(shared)));
+}
+
 // proxy_on_tick for one VM, on a task thread, every period the filter set
 // when it started. A tick that fails retires the VM (its thread starts a
 // new one); one whose VM is gone does nothing.
@@ -364,47 +404,12 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
   }
   state->vm = std::move(*vm);
   const bool has_body = kiln::ats::request_has_body(request->requestBufp, request->requestHdrp);
-  std::string failure;
-  {
-    std::lock_guard lock(state->vm->mutex);
-    if (auto stream = state->vm->vm().new_stream(); !stream) {
-      failure = stream.error().message;
-    } else {
-      state->stream = std::move(*stream);
-      // The filter works on Traffic Server's request in place.
-      kiln::ats::TsHeaders headers(kiln::ats::TsHeaders::Side::Request, request->requestBufp, request->requestHdrp);
-      state->stream->request_headers_in_place = &headers;
-      auto action = state->stream->on_request_headers(!has_body);
-      state->stream->request_headers_in_place = nullptr;
-      if (!action) {
-        failure = action.error().message;
-      } else if (state->stream->local_response) {
-        answer_locally(txn, *state, *state->stream->local_response);
-      }
-    }
-    state->vm->account_memory();
-    if (!failure.empty()) state->stream.reset();  // the VM broke: no more callbacks on it
-  }
-  if (!failure.empty()) {
+  if (std::string failure = filter_request(txn, *state, request, has_body); !failure.empty()) {
     state->generation->retire(state->vm);
     fail_request(txn, state->generation->name(), failure);
     return TSREMAP_NO_REMAP;
   }
-  const FilterGeneration& generation = *state->generation;
-  const bool request_body = generation.has_request_body_callback() && has_body;
-  const bool response_body = generation.has_response_body_callback() && !state->local;
-  if (!state->local && !generation.has_response_callback() && !generation.has_end_callbacks() && !request_body &&
-      !response_body) {
-    return TSREMAP_NO_REMAP;  // ~Transaction ends the stream: nothing of it runs later
-  }
-  std::shared_ptr<Transaction> shared(state.release());
-  if (request_body) add_body_transform(txn, TS_HTTP_REQUEST_TRANSFORM_HOOK, body_filter(shared, true));
-  if (response_body) add_body_transform(txn, TS_HTTP_RESPONSE_TRANSFORM_HOOK, body_filter(shared, false));
-  if (shared->local || generation.has_response_callback()) {
-    TSHttpTxnHookAdd(txn, TS_HTTP_SEND_RESPONSE_HDR_HOOK, g_txn_hooks);
-  }
-  TSHttpTxnHookAdd(txn, TS_HTTP_TXN_CLOSE_HOOK, g_txn_hooks);
-  TSUserArgSet(txn, g_txn_arg, new std::shared_ptr<Transaction>(std::move(shared)));
+  hook_transaction(txn, std::move(state), has_body);
   return TSREMAP_NO_REMAP;
 }
 
