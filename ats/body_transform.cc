@@ -1,13 +1,17 @@
 #include "ats/body_transform.h"
 
 #include <algorithm>
+#include <string>
 
 namespace kiln::ats {
 namespace {
 
 struct BodyTransform {
   BodyFilter filter;
+  size_t max_bytes = 0;
+  std::string label;
   std::string body;
+  bool too_long = false;
   TSIOBuffer output = nullptr;
   TSIOBufferReader output_reader = nullptr;
   bool sent = false;
@@ -21,7 +25,12 @@ struct BodyTransform {
 // Runs the filter on the gathered body and writes the result downstream.
 void send(TSCont contp, BodyTransform& transform) {
   transform.sent = true;
-  if (!transform.filter(transform.body)) transform.body.clear();
+  if (transform.too_long) {
+    TSError("[kiln] %s: the body is over %zu bytes: dropped, not filtered", transform.label.c_str(),
+            transform.max_bytes);
+  } else if (!transform.filter(transform.body)) {
+    transform.body.clear();
+  }
   transform.output = TSIOBufferCreate();
   transform.output_reader = TSIOBufferReaderAlloc(transform.output);
   TSIOBufferWrite(transform.output, transform.body.data(), static_cast<int64_t>(transform.body.size()));
@@ -48,7 +57,8 @@ void gather(TSCont contp, BodyTransform& transform) {
       int64_t size = 0;
       const char* data = TSIOBufferBlockReadStart(block, reader, &size);
       size = std::min(size, available - copied);
-      transform.body.append(data, static_cast<size_t>(size));
+      if (transform.body.size() + static_cast<size_t>(size) > transform.max_bytes) transform.too_long = true;
+      if (!transform.too_long) transform.body.append(data, static_cast<size_t>(size));
       copied += size;
     }
     TSIOBufferReaderConsume(reader, copied);
@@ -56,6 +66,7 @@ void gather(TSCont contp, BodyTransform& transform) {
     todo = TSVIONTodoGet(input);
   }
   if (todo > 0) {
+    if (transform.too_long) transform.body.clear();  // the rest is read and dropped
     TSContCall(TSVIOContGet(input), TS_EVENT_VCONN_WRITE_READY, input);
     return;
   }
@@ -88,9 +99,10 @@ int on_transform_event(TSCont contp, TSEvent event, void*) {
 
 }  // namespace
 
-void add_body_transform(TSHttpTxn txn, TSHttpHookID hook, BodyFilter filter) {
+void add_body_transform(TSHttpTxn txn, TSHttpHookID hook, BodyFilter filter, size_t max_bytes, std::string label) {
   TSVConn connection = TSTransformCreate(on_transform_event, txn);
-  TSContDataSet(connection, new BodyTransform{.filter = std::move(filter)});
+  TSContDataSet(connection,
+                new BodyTransform{.filter = std::move(filter), .max_bytes = max_bytes, .label = std::move(label)});
   TSHttpTxnHookAdd(txn, hook, connection);
 }
 

@@ -19,6 +19,8 @@ namespace kiln::ats {
 using BodyFilter = std::function<bool(std::string& body)>;
 
 // hook: TS_HTTP_REQUEST_TRANSFORM_HOOK or TS_HTTP_RESPONSE_TRANSFORM_HOOK.
-void add_body_transform(TSHttpTxn txn, TSHttpHookID hook, BodyFilter filter);
+// A body longer than max_bytes is not gathered further: it is dropped, and
+// `label` names it in the error log.
+void add_body_transform(TSHttpTxn txn, TSHttpHookID hook, BodyFilter filter, size_t max_bytes, std::string label);
 
 }  // namespace kiln::ats

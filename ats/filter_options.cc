@@ -75,6 +75,10 @@ Result<FilterOptions> parse_filter_options(const std::vector<std::string>& param
       auto ms = parse_number(key, value);
       if (!ms) return ms.error();
       options.limits.timeout = std::chrono::milliseconds(*ms);
+    } else if (key == "--max-body-kb") {
+      auto kb = parse_number(key, value);
+      if (!kb) return kb.error();
+      options.max_body_bytes = static_cast<size_t>(*kb) << 10;
     } else if (key == "--memory-mb") {
       auto mb = parse_number(key, value);
       if (!mb) return mb.error();
@@ -83,7 +87,7 @@ Result<FilterOptions> parse_filter_options(const std::vector<std::string>& param
       return make_error(ErrorKind::InvalidArgument,
                         "kiln_ats: unknown parameter '" + std::string(key) +
                             "' (known: --module, --config, --vm-config, --name, --vm-id, --cache-dir, --kiln, "
-                            "--log-level, --fuel, --timeout-ms, --memory-mb)");
+                            "--log-level, --fuel, --timeout-ms, --memory-mb, --max-body-kb)");
     }
   }
   if (options.module_path.empty()) {

@@ -21,6 +21,9 @@ struct FilterOptions {
   std::string cache_dir;            // --cache-dir=DIR: compiled artifacts; default kiln's
   std::string kiln_command;         // --kiln=PATH: the `kiln` that compiles a module on a cache miss
   host::proxy_wasm::LogLevel log_level = host::proxy_wasm::LogLevel::Warn;  // --log-level=LEVEL
+  // --max-body-kb=N: the longest body a body callback is handed; a request
+  // announcing a longer one is answered 413, a longer one is dropped.
+  size_t max_body_bytes = size_t{1} << 20;
   // Per callback. A proxy's worker thread must never hang on a filter, so
   // the deadline is on unless the rule says otherwise (--timeout-ms=0).
   Limits limits = default_limits();

@@ -118,6 +118,7 @@ Result<std::shared_ptr<FilterGeneration>> FilterGeneration::load(const FilterOpt
   if (!module) return module.error();
 
   std::shared_ptr<FilterGeneration> generation(new FilterGeneration(std::move(*module), std::move(config), reports));
+  generation->max_body_bytes_ = options.max_body_bytes;
   if (auto check = generation->start_vm(); !check) return check.error();
   return generation;
 }

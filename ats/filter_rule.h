@@ -82,6 +82,7 @@ class FilterGeneration {
 
   // The rule's name (--name), for log lines.
   const std::string& name() const { return name_; }
+  size_t max_body_bytes() const { return max_body_bytes_; }
   bool has_response_callback() const { return has_response_callback_; }
   // Whether the filter exports proxy_on_log, _done or _delete: without
   // them a stream that needs no response callback ends in the remap step,
@@ -99,6 +100,7 @@ class FilterGeneration {
   host::proxy_wasm::ProxyWasmConfig config_;
   std::shared_ptr<const FilterReports> reports_;
   const std::string name_;
+  size_t max_body_bytes_ = 0;
   const uint64_t serial_;  // tells this generation apart in threads' caches
   bool has_response_callback_ = false;
   bool has_end_callbacks_ = false;

@@ -251,8 +251,15 @@ void hook_transaction(TSHttpTxn txn, std::unique_ptr<Transaction> state, bool ha
   const bool response_headers = state->local || generation.has_response_callback();
   if (!response_headers && !generation.has_end_callbacks() && !request_body && !response_body) return;
   std::shared_ptr<Transaction> shared(std::move(state));
-  if (request_body) add_body_transform(txn, TS_HTTP_REQUEST_TRANSFORM_HOOK, body_filter(shared, true));
-  if (response_body) add_body_transform(txn, TS_HTTP_RESPONSE_TRANSFORM_HOOK, body_filter(shared, false));
+  const size_t limit = generation.max_body_bytes();
+  if (request_body) {
+    add_body_transform(txn, TS_HTTP_REQUEST_TRANSFORM_HOOK, body_filter(shared, true), limit,
+                       generation.name() + ": request");
+  }
+  if (response_body) {
+    add_body_transform(txn, TS_HTTP_RESPONSE_TRANSFORM_HOOK, body_filter(shared, false), limit,
+                       generation.name() + ": response");
+  }
   if (response_headers) TSHttpTxnHookAdd(txn, TS_HTTP_SEND_RESPONSE_HDR_HOOK, g_txn_hooks);
   TSHttpTxnHookAdd(txn, TS_HTTP_TXN_CLOSE_HOOK, g_txn_hooks);
   TSUserArgSet(txn, g_txn_arg, new std::shared_ptr<Transaction>(std::move(shared)));
@@ -407,6 +414,14 @@ TSRemapStatus TSRemapDoRemap(void* instance, TSHttpTxn txn, TSRemapRequestInfo* 
   if (std::string failure = filter_request(txn, *state, request, has_body); !failure.empty()) {
     state->generation->retire(state->vm);
     fail_request(txn, state->generation->name(), failure);
+    return TSREMAP_NO_REMAP;
+  }
+  const FilterGeneration& generation = *state->generation;
+  if (has_body && generation.has_request_body_callback() &&
+      kiln::ats::content_length(request->requestBufp, request->requestHdrp) > generation.max_body_bytes()) {
+    TSError("[kiln] %s: answering 413: the request body is over %zu bytes", generation.name().c_str(),
+            generation.max_body_bytes());
+    TSHttpTxnStatusSet(txn, TS_HTTP_STATUS_REQUEST_ENTITY_TOO_LARGE);
     return TSREMAP_NO_REMAP;
   }
   hook_transaction(txn, std::move(state), has_body);

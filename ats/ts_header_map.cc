@@ -266,6 +266,11 @@ void TsHeaders::set_pairs(HeaderMap pairs) {
   }
 }
 
+uint64_t content_length(TSMBuffer buffer, TSMLoc header) {
+  auto text = field_value(buffer, header, TS_MIME_FIELD_CONTENT_LENGTH);
+  return text ? std::strtoull(text->c_str(), nullptr, 10) : 0;
+}
+
 bool request_has_body(TSMBuffer buffer, TSMLoc header) {
   if (auto chunked = field_value(buffer, header, TS_MIME_FIELD_TRANSFER_ENCODING)) return true;
   auto length = field_value(buffer, header, TS_MIME_FIELD_CONTENT_LENGTH);

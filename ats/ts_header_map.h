@@ -14,6 +14,8 @@
 
 #include <ts/ts.h>
 
+#include <cstdint>
+
 #include "host/proxy_wasm/proxy_wasm_abi.h"
 
 namespace kiln::ats {
@@ -52,5 +54,7 @@ void apply_response_headers(TSMBuffer buffer, TSMLoc header, const HeaderMap& ma
 // Whether the request carries a body (Content-Length above 0, or chunked):
 // proxy_on_request_headers' end_of_stream is its opposite.
 bool request_has_body(TSMBuffer buffer, TSMLoc header);
+// Its Content-Length, or 0 when it has none (or an unreadable one).
+uint64_t content_length(TSMBuffer buffer, TSMLoc header);
 
 }  // namespace kiln::ats

@@ -13,7 +13,8 @@ one remap rule per filter (tests/guests/proxy_*.c):
     headers fails that response with 500;
   - the shared-data counter counts across requests;
   - the lifecycle filter's properties, request body redaction (the origin
-    gets it), response body line, log at close, and ticks;
+    gets it), response body line, log at close, and ticks; bodies over
+    the rule's limit (413 for a request, dropped for a response);
   - `traffic_ctl plugin msg kiln reload` swaps a changed module in while a
     request in flight finishes on the old one;
   - `traffic_ctl config reload` of a changed remap.config adds a rule;
@@ -47,6 +48,8 @@ class Origin(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/slow"):
             time.sleep(2)
         body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+        if self.path.startswith("/big"):
+            body = b"x" * 4096
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -121,6 +124,7 @@ class Test:
             self.rule("swap.test", swappable, "--name=swappable"),
             self.rule("life.test", guest("proxy_lifecycle"), "--log-level=info"),
             self.rule("rtrap.test", guest("proxy_response_trap")),
+            self.rule("small.test", guest("proxy_lifecycle"), "--max-body-kb=1", "--name=small"),
         ]
         self.ats = ats_sandbox.AtsSandbox(os.path.join(self.work, "ats"))
         self.ats.prepare(self.rules)
@@ -183,6 +187,12 @@ class Test:
         echoed = json.loads(body.split("\n<!-- kiln -->")[0]).get("body") if status == 200 else None
         self.check("the request body callback redacts what the origin gets", echoed == "a [redacted] b",
                    (status, body[:200]))
+        status, _, _ = self.get("small.test", method="POST", body=b"y" * 2048, headers={"Content-Type": "text/plain"})
+        self.check("a request body over --max-body-kb is answered 413", status == 413, status)
+        status, _, body = self.get("small.test", "/big")
+        self.check("a response body over it is dropped, not passed unfiltered", status == 200 and "x" not in body,
+                   (status, body[:80]))
+        self.check("and the log says so", "small: response: the body is over 1024 bytes" in self.ats.diags())
         self.check("proxy_on_log runs when the transaction closes",
                    any("proxy_lifecycle: stream" in l and l.endswith("ended") for l in self.ats.diags().splitlines()),
                    self.ats.diags()[-400:])
@@ -246,14 +256,14 @@ class Test:
     def statistics(self):
         # Traffic Server folds its threads' counts into the metrics every
         # few seconds: wait for them.
-        wanted = lambda m: (m["requests"] or 0) >= 17 and m["failures"] == 4 and (m["vms"] or 0) >= 1  # noqa: E731
+        wanted = lambda m: (m["requests"] or 0) >= 19 and m["failures"] == 4 and (m["vms"] or 0) >= 1  # noqa: E731
         deadline = time.monotonic() + 30
         while True:
             m = {name: self.ats.metric("plugin.kiln." + name) for name in ("requests", "failures", "vms", "vm_memory_bytes")}
             if wanted(m) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-        self.check("plugin.kiln.requests counts requests", (m["requests"] or 0) >= 17, m)
+        self.check("plugin.kiln.requests counts requests", (m["requests"] or 0) >= 19, m)
         self.check("plugin.kiln.failures counts the four failures", m["failures"] == 4, m)
         self.check("plugin.kiln.vms counts live VMs", (m["vms"] or 0) >= 1, m)
         self.check("plugin.kiln.vm_memory_bytes is their linear memory",
