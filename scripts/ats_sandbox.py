@@ -81,9 +81,12 @@ class AtsSandbox:
         with open(self.path("etc", "remap.config"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def start(self, env=None, seconds=120):
+    def start(self, env=None, seconds=120, cpus=None):
+        """cpus: a CPU list for taskset (the benchmark keeps the proxies off
+        the load generator's core)."""
+        pin = ["taskset", "-c", cpus] if cpus else []
         self.manager = subprocess.Popen(
-            ["traffic_manager", "--run-root=" + self.path("runroot.yaml")],
+            pin + ["traffic_manager", "--run-root=" + self.path("runroot.yaml")],
             stdout=open(self.path("log", "manager.out"), "w"), stderr=subprocess.STDOUT,
             env=dict(os.environ, **(env or {})), start_new_session=True)
         deadline = time.monotonic() + seconds

@@ -11,10 +11,12 @@ the request) done four ways, in one run:
 Each is its own Traffic Server (private runroot, same thread count),
 started once and warmed; the origin is ATS's generator plugin inside each
 proxy (64-byte responses, no cache), so that an origin process does not
-share the cores. Rounds alternate between the four in a rotating order, and
-the table shows each one's median round: requests/s, latency p50/p99 (from
-h2load's per-request log), and traffic_server's resident memory, with the
-plugin's share (its RSS minus none's). For kiln, also the VMs alive and the
+share the cores. Rounds alternate between the four in a rotating order;
+the comparisons are medians of ratios within a round, since a shared VM's
+speed drifts from one minute to the next. The table shows each one's median
+round (requests/s, latency p50/p99 from h2load's per-request log),
+traffic_server's resident memory and the plugin's share (its RSS minus
+none's). For kiln, also the VMs alive and the
 linear memory they hold (plugin.kiln.vms, plugin.kiln.vm_memory_bytes).
 
 usage: bench-ats.py --plugin build/kiln_ats.so --kiln build/kiln --guests build/guests
@@ -31,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ats_sandbox  # noqa: E402
 
 VARIANTS = ("none", "header_rewrite", "lua", "kiln")
+LOAD_CPUS = None  # --load-cpus
 LUA_FILTER = """function do_remap()
   local agent = ts.client_request.header['User-Agent'] or 'none'
   ts.client_request.header['X-Kiln-Agent'] = agent
@@ -70,6 +73,8 @@ def h2load(port, requests, clients, log_file=None):
                "-H", "User-Agent: h2load-bench/1", "http://127.0.0.1:%d/nocache/64" % port]
     if log_file:
         command.insert(1, "--log-file=" + log_file)
+    if LOAD_CPUS:
+        command = ["taskset", "-c", LOAD_CPUS] + command
     out = subprocess.run(command, capture_output=True, text=True, timeout=600).stdout
     rate = None
     for line in out.splitlines():
@@ -96,11 +101,16 @@ def main():
     parser.add_argument("--kiln", required=True)
     parser.add_argument("--guests", required=True)
     parser.add_argument("--cache-dir", default=os.path.expanduser("~/.cache/kiln"))
-    parser.add_argument("--requests", type=int, default=100000)
+    parser.add_argument("--requests", type=int, default=30000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--work", default="/tmp/kiln-bench-ats")
+    parser.add_argument("--proxy-cpus", default="1", help="taskset CPU list for the proxies ('' for none)")
+    parser.add_argument("--load-cpus", default="0", help="taskset CPU list for h2load ('' for none)")
     args = parser.parse_args()
+    global LOAD_CPUS
+    LOAD_CPUS = args.load_cpus or None
+    args.proxy_cpus = args.proxy_cpus or None
     if not ats_sandbox.traffic_server_found() or not shutil.which("h2load"):
         print("SKIP: needs Traffic Server (trafficserver) and h2load (nghttp2-client)")
         sys.exit(77)
@@ -112,7 +122,7 @@ def main():
         for variant in VARIANTS:
             ats = ats_sandbox.AtsSandbox(os.path.join(args.work, variant))
             ats.prepare(["map / http://127.0.0.1/ %s @plugin=generator.so" % plugin_params(variant, args, args.work)])
-            ats.start()
+            ats.start(cpus=args.proxy_cpus)
             h2load(ats.port, max(1000, args.requests // 10), args.clients)  # warm up
             proxies[variant] = ats
         samples = {variant: [] for variant in VARIANTS}
@@ -131,24 +141,31 @@ def main():
         for ats in proxies.values():
             ats.stop()
 
-    print("h2load --h1 -c %d, %d requests per round, %d rounds (median round shown); "
-          "Traffic Server %s, 2 net threads, generator.so as origin" %
-          (args.clients, args.requests, args.rounds, ats_version()))
+    print("h2load --h1 -c %d, %d requests per round, %d rounds; Traffic Server %s, 2 net threads, "
+          "generator.so as origin" % (args.clients, args.requests, args.rounds, ats_version()))
+    print("req/s and latencies: each plugin's median round; 'of none': the median over rounds of the ratio "
+          "within a round (this VM's speed drifts between rounds, not within one)")
     print("%-15s | %9s | %8s | %7s | %7s | %8s | %10s" %
-          ("plugin", "req/s", "vs none", "p50 us", "p99 us", "RSS MiB", "plugin MiB"))
-    median = {}
+          ("plugin", "req/s", "of none", "p50 us", "p99 us", "RSS MiB", "plugin MiB"))
     for variant in VARIANTS:
         rounds = sorted(samples[variant])
         rate, p50, p99 = rounds[len(rounds) // 2]
-        median[variant] = rate
         print("%-15s | %9.0f | %7.1f%% | %7d | %7d | %8.1f | %10.1f" %
-              (variant, rate, 100.0 * rate / sorted(samples["none"])[len(rounds) // 2][0], p50, p99, memory[variant] / 1024.0,
+              (variant, rate, 100.0 * paired_ratio(samples, variant, "none"), p50, p99, memory[variant] / 1024.0,
                (memory[variant] - memory["none"]) / 1024.0))
-    print("kiln against lua: %+.1f%% req/s; against header_rewrite: %+.1f%% req/s (the target: within -5%%)" %
-          (100.0 * (median["kiln"] / median["lua"] - 1), 100.0 * (median["kiln"] / median["header_rewrite"] - 1)))
+    print("kiln against lua: %+.1f%% req/s; against header_rewrite: %+.1f%% req/s (medians of per-round ratios; "
+          "the target: within -5%%)" % (100.0 * (paired_ratio(samples, "kiln", "lua") - 1),
+                                        100.0 * (paired_ratio(samples, "kiln", "header_rewrite") - 1)))
     if kiln_vms:
         print("kiln: %d VMs alive (one per net thread that served a request), %.1f KiB of linear memory each" %
               (kiln_vms, kiln_vm_bytes / 1024.0 / kiln_vms))
+
+
+def paired_ratio(samples, variant, baseline):
+    """The median over rounds of variant's req/s over baseline's in the same round."""
+    ratios = sorted(v[0] / b[0] for v, b in zip(samples[variant], samples[baseline]))
+    middle = len(ratios) // 2
+    return ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
 
 
 def ats_version():
