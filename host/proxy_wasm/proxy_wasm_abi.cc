@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <strings.h>
 
 #include "host/wasi_memory.h"
 #include "kiln/host_function.h"

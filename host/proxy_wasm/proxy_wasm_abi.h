@@ -71,7 +71,6 @@ enum class LogLevel : uint32_t { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error
 
 enum class MetricType : uint32_t { Counter = 0, Gauge = 1, Histogram = 2 };
 
-
 // Data every VM of a proxy shares (the ABI's shared data): a value per key
 // with a compare-and-swap token that changes on every write. Thread-safe.
 class SharedData {

@@ -17,7 +17,7 @@ uint32_t u32(uint64_t v) { return static_cast<uint32_t>(v); }
 // The parameters each callback takes in ABI 0.2.1 (all i32). A callback may
 // return one i32 or nothing: the SDKs differ on which ones answer a bool.
 constexpr size_t kParams[] = {0, 0, 2, 2, 2, 1, 3, 3, 3, 3, 1, 1, 1};
-
+constexpr size_t kMostParams = 3;
 
 }  // namespace
 
@@ -51,11 +51,22 @@ ProxyWasmVm::ProxyWasmVm(std::unique_ptr<Store> store, Instance filter, ProxyWas
 }
 
 const char* ProxyWasmVm::name(Callback callback) {
+  // In Callback's order.
   static constexpr const char* kNames[] = {
-      "_initialize",          "_start",                  "proxy_on_context_create", "proxy_on_vm_start",
-      "proxy_on_configure",   "proxy_on_tick",           "proxy_on_request_headers", "proxy_on_request_body",
-      "proxy_on_response_headers", "proxy_on_response_body", "proxy_on_log",      "proxy_on_done",
-      "proxy_on_delete"};
+      "_initialize",
+      "_start",
+      "proxy_on_context_create",
+      "proxy_on_vm_start",
+      "proxy_on_configure",
+      "proxy_on_tick",
+      "proxy_on_request_headers",
+      "proxy_on_request_body",
+      "proxy_on_response_headers",
+      "proxy_on_response_body",
+      "proxy_on_log",
+      "proxy_on_done",
+      "proxy_on_delete",
+  };
   static_assert(std::size(kNames) == static_cast<size_t>(Callback::Count));
   return kNames[static_cast<size_t>(callback)];
 }
@@ -110,7 +121,7 @@ Result<uint32_t> ProxyWasmVm::invoke(Callback which, std::initializer_list<uint3
   const std::optional<ResolvedCallback>& callback = callbacks_[static_cast<size_t>(which)];
   if (!callback) return 0u;
   store_->limits() = limits_;
-  RawValue slots[3];
+  RawValue slots[kMostParams];
   size_t i = 0;
   for (uint32_t arg : args) slots[i++].i64 = arg;
   RawCallStatus status;
