@@ -4,7 +4,7 @@
 // each HTTP stream is a Stream with a context of its own, whose callbacks
 // see and change the stream's headers and bodies and may answer it
 // locally. Independent of any proxy: tests drive it directly, and a proxy
-// plugin (issue 15's Traffic Server plugin) calls the same functions from
+// plugin (ats/, kiln_ats.so for Traffic Server) calls the same functions from
 // its hooks. Not thread-safe: one VM serves one thread at a time, as a
 // proxy's worker owns its VM.
 #pragma once
